@@ -1,0 +1,61 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Flask
+
+from bot.db import make_engine, make_session_factory
+from bot.program import Program, load_program
+from bot.runtime import Runtime, system_clock
+from bot.senders import Transport, build_transport
+from bot.settings import Settings
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    program: Program | None = None,
+    transport: Transport | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Runtime:
+    """Assemble settings, program, database and transport (used by the app and the clock)."""
+    engine = make_engine(settings.database_url)
+    return Runtime(
+        settings=settings,
+        program=program or load_program(settings.config_path),
+        engine=engine,
+        Session=make_session_factory(engine),
+        transport=transport or build_transport(settings),
+        clock=clock or system_clock,
+    )
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
+    """Create the web app. No scheduler starts here: the clock is its own process."""
+    if runtime is None:
+        runtime = build_runtime(settings or Settings.from_env())
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    configure_logging(runtime.settings.log_level)
+    runtime.init_app(app)
+
+    import handlers
+    from bot import cli
+
+    handlers.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def configure_logging(level: str) -> None:
+    """One log line per event; message bodies and full numbers are never logged at INFO."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs bodies at INFO

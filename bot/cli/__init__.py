@@ -1,0 +1,51 @@
+"""The `iopbot` command: every CLI verb, registered on the Flask app's CLI group."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from bot.settings import SettingsError
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group on `app.cli`."""
+    from bot.cli import database, people, processes
+    for command in (*database.COMMANDS, *people.COMMANDS, *processes.COMMANDS):
+        app.cli.add_command(command)
+    for extra in _extra_commands():
+        app.cli.add_command(extra)
+
+
+def _extra_commands() -> list[click.Command]:
+    """Command groups added by the schedules, alerts and family modules."""
+    from bot.cli import registry
+
+    return list(registry.EXTRA)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `iopbot` console script."""
+    from bot.app import build_runtime, create_app
+    from bot.program import load_program
+    from bot.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+        program = load_program(settings.config_path)
+    except SettingsError as exc:
+        click.echo(f"iopbot: {exc}", err=True)
+        sys.exit(2)
+
+    def factory() -> Flask:
+        return create_app(runtime=build_runtime(settings, program=program))
+
+    group = FlaskGroup(
+        name="iopbot", create_app=factory, add_default_commands=False,
+        add_version_option=False, load_dotenv=False, set_debug_flag=False,
+        help="iopbot: reminders, daily check-ins and counselor alerts by text.",
+    )
+    group.main(args=argv, prog_name="iopbot")

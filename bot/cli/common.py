@@ -1,0 +1,39 @@
+"""Helpers shared by CLI commands: the runtime, a transaction, and one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy.orm import Session
+
+from bot.runtime import Runtime, current
+
+
+def runtime() -> Runtime:
+    """The app's runtime (commands run inside the app context)."""
+    return current()
+
+
+@contextmanager
+def transaction(user_errors: tuple[type[Exception], ...] = (ValueError,)) -> Iterator[Session]:
+    """A session in a transaction; listed errors become a one-line CLI error, nothing stored."""
+    rt = current()
+    try:
+        with rt.Session() as session, session.begin():
+            yield session
+    except user_errors as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def parse_instant(text: str, option: str = "--at") -> datetime:
+    """Parse an ISO-8601 instant; a naive one is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"not an ISO-8601 date-time: {text!r}", param_hint=option
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,119 @@
+"""`iopbot counselor ...` and `iopbot participant ...`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from bot.cli.common import runtime, transaction
+from bot.models import Counselor, Group, Participant
+from bot.program import LANGUAGES
+from bot.services.people import Enrolment, add_counselor, add_participant, discharge
+
+
+@click.group("counselor", cls=AppGroup)
+def counselor_group() -> None:
+    """Counselors who receive alerts."""
+
+
+@counselor_group.command("add")
+@click.option("--name", required=True)
+@click.option("--phone", required=True)
+@click.option("--on-call", is_flag=True, help="Gets crisis pages and escalations.")
+@click.option("--supervisor", is_flag=True, help="Last step of the escalation ladder.")
+def counselor_add(name: str, phone: str, on_call: bool, supervisor: bool) -> None:
+    """Enrol a counselor."""
+    now = runtime().now()
+    with transaction() as session:
+        counselor = add_counselor(
+            session, name=name, phone=phone, on_call=on_call, supervisor=supervisor, now=now
+        )
+        click.echo(
+            f"counselor {counselor.id} {counselor.name} {counselor.phone}"
+            + (" on-call" if on_call else "")
+        )
+
+
+@counselor_group.command("list")
+def counselor_list() -> None:
+    """List counselors."""
+    with transaction() as session:
+        for c in session.scalars(select(Counselor).order_by(Counselor.id)):
+            flags = [f for f, on in (("on-call", c.on_call), ("supervisor", c.supervisor)) if on]
+            click.echo(f"{c.id}\t{c.name}\t{c.phone}\t{','.join(flags) or '-'}")
+
+
+@click.group("participant", cls=AppGroup)
+def participant_group() -> None:
+    """Participants who get reminders and check-ins."""
+
+
+@participant_group.command("add")
+@click.option("--name", required=True, help="The name they want to be called.")
+@click.option("--phone", required=True)
+@click.option("--counselor", "counselor_phone", required=True, help="Assigned counselor's phone.")
+@click.option("--timezone", required=True, help="IANA zone, e.g. America/Chicago.")
+@click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option("--checkin-time", help="Local HH:MM of the daily check-in.")
+@click.option("--group", help="Therapy group name.")
+@click.option(
+    "--whatsapp", is_flag=True, help="Text on WhatsApp (not HIPAA-eligible: their choice)."
+)
+def participant_add(
+    name, phone, counselor_phone, timezone, language, checkin_time, group, whatsapp
+) -> None:
+    """Enrol a participant and send the opt-in confirmation."""
+    rt = runtime()
+    form = Enrolment(
+        name=name,
+        phone=phone,
+        counselor_phone=counselor_phone,
+        timezone=timezone,
+        language=language,
+        checkin_time=checkin_time,
+        group=group,
+        channel="whatsapp" if whatsapp else "sms",
+    )
+    with transaction() as session:
+        participant = add_participant(session, rt.program, form, rt.now())
+        click.echo(f"participant {participant.id} {participant.name} {participant.phone}")
+
+
+@participant_group.command("list")
+def participant_list() -> None:
+    """List participants: id, name, phone, status, language, check-in time, group, counselor."""
+    with transaction() as session:
+        rows = session.execute(
+            select(Participant, Counselor.name, Group.name)
+            .join(Counselor, Participant.counselor_id == Counselor.id)
+            .outerjoin(Group, Participant.group_id == Group.id)
+            .order_by(Participant.id)
+        )
+        for p, counselor_name, group_name in rows:
+            click.echo(
+                "\t".join(
+                    [
+                        str(p.id),
+                        p.name,
+                        p.phone,
+                        p.status,
+                        p.language,
+                        p.checkin_time,
+                        group_name or "-",
+                        counselor_name,
+                    ]
+                )
+            )
+
+
+@participant_group.command("discharge")
+@click.argument("phone")
+def participant_discharge(phone: str) -> None:
+    """Discharge a participant: nothing more is sent to them."""
+    with transaction() as session:
+        participant = discharge(session, phone, runtime().now())
+        click.echo(f"participant {participant.id} discharged")
+
+
+COMMANDS = [counselor_group, participant_group]

@@ -1,0 +1,107 @@
+"""Process verbs: web, scheduler, run, dispatch, chat."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from bot.cli.common import parse_instant, runtime
+from bot.migrate import upgrade
+from bot.phones import InvalidPhone, normalize_phone
+from bot.sending import send_now
+
+
+@click.command("web")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def web_command(host: str, port: int, workers: int) -> None:
+    """Serve the webhook with gunicorn."""
+    from bot.gunicorn_app import serve
+
+    serve(current_app._get_current_object(), host=host, port=port, workers=workers)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the clock process (the one and only scheduler)."""
+    from schedules.clock import build_scheduler
+
+    rt = runtime()
+    click.echo(f"clock: a pass every {rt.settings.tick_seconds:g}s; Ctrl-C to stop", err=True)
+    try:
+        build_scheduler(rt).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@click.command("run")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def run_command(host: str, port: int) -> None:
+    """Development: migrate, then serve the webhook and run the clock in one process."""
+    from schedules.clock import build_scheduler
+
+    rt = runtime()
+    upgrade(rt.engine)
+    scheduler = build_scheduler(rt, background=True)
+    scheduler.start()
+    click.echo(f"iopbot on http://{host}:{port} (transport: {rt.transport.name}); "
+               "texts are printed here when no Twilio credentials are set", err=True)
+    try:
+        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@click.command("dispatch")
+@with_appcontext
+@click.option("--at", "at", help="ISO-8601 instant to run as of (default: now).")
+def dispatch_command(at: str | None) -> None:
+    """Run one pass of all time-driven work as of an instant, drain the outbox, print a summary."""
+    from schedules.sweep import run_pass
+
+    rt = runtime()
+    when = parse_instant(at) if at else rt.now()
+    report = run_pass(rt, when)
+    click.echo(report.summary())
+
+
+@click.command("chat")
+@with_appcontext
+@click.option("--phone", required=True, help="Talk to the bot as this phone number.")
+def chat_command(phone: str) -> None:
+    """A terminal conversation with the bot as PHONE, through the same handlers."""
+    from handlers.dispatch import handle_inbound
+    from handlers.turn import InboundMessage
+
+    rt = runtime()
+    try:
+        number = normalize_phone(phone)
+    except InvalidPhone as exc:
+        raise click.ClickException(str(exc)) from None
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo(f"Texting as {number}. Type a message; Ctrl-D to end.", err=True)
+    for line in sys.stdin:
+        body = line.rstrip("\n")
+        now = rt.now()
+        message = InboundMessage(
+            sid=f"CHAT{uuid.uuid4().hex}", phone=number, channel="sms", body=body, received_at=now
+        )
+        with rt.Session() as session, session.begin():
+            turn = handle_inbound(session, rt, message, now)
+        for reply in turn.replies:
+            click.echo(f"bot: {reply}")
+        if turn.page_ids:
+            send_now(rt, turn.page_ids)
+
+
+COMMANDS = [web_command, scheduler_command, run_command, dispatch_command, chat_command]

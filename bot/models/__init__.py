@@ -1,0 +1,12 @@
+"""All tables; importing this package registers every model on Base.metadata."""
+
+from bot.models.audit import AuditEvent
+from bot.models.base import Base, UTCDateTime, utcnow
+from bot.models.groups import Group
+from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
+from bot.models.people import Counselor, Participant, PhoneNumber
+
+__all__ = [
+    "AuditEvent", "Base", "Counselor", "Group", "MessageLog", "OutboxMessage", "Participant",
+    "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
+]

@@ -1,0 +1,24 @@
+"""The audit trail: who was told what, who did what, and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base, UTCDateTime, utcnow
+
+
+class AuditEvent(Base):
+    """One reviewable event (HIPAA 164.312(b)); kept, never edited."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80))  # "system", "staff:+1555..", "participant:12"
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

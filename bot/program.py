@@ -1,0 +1,160 @@
+"""The clinic's program file: clinic identity, time rules and message wording."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from bot.settings import SettingsError
+
+LANGUAGES = ("en", "es")
+HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def default_program_path() -> Path:
+    """`config/program.yaml` in the working directory if present, else the packaged one."""
+    local = Path.cwd() / "config" / "program.yaml"
+    if local.is_file():
+        return local
+    return Path(str(files("config").joinpath("program.yaml")))
+
+
+def parse_hhmm(text: str) -> time:
+    """Parse "HH:MM" (24-hour) or raise ValueError."""
+    match = HHMM.match((text or "").strip())
+    if not match:
+        raise ValueError(f"not a time of day in HH:MM form: {text!r}")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """Return the IANA zone `name` or raise ValueError."""
+    try:
+        if not name or name != name.strip() or ".." in name:
+            raise ZoneInfoNotFoundError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone: {name!r}") from None
+
+
+@dataclass(frozen=True)
+class Program:
+    """A loaded, validated program file."""
+
+    path: Path
+    clinic_name: str
+    clinic_phone: str
+    program_name: str
+    timezone: str
+    quiet_start: time
+    quiet_end: time
+    default_language: str
+    messages: dict[str, dict[str, str]]
+    triage_rules_path: Path | None
+    raw: dict[str, Any] = field(repr=False)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A top-level section of the file (empty when absent)."""
+        value = self.raw.get(name) or {}
+        return value if isinstance(value, dict) else {}
+
+    def text(
+        self, key: str, language: str | None = None, style: str | None = None, **values
+    ) -> str:
+        """Render message `key` in `language` (falling back to the default language)."""
+        chosen = None
+        for lang in (language, self.default_language, "en"):
+            table = self.messages.get(lang or "", {})
+            if style and f"{key}@{style}" in table:
+                chosen = table[f"{key}@{style}"]
+                break
+            if key in table:
+                chosen = table[key]
+                break
+        if chosen is None:
+            raise KeyError(f"no wording for message {key!r}")
+        context = {
+            "clinic_name": self.clinic_name,
+            "clinic_phone": self.clinic_phone,
+            "program_name": self.program_name,
+            **values,
+        }
+        return chosen.format(**context)
+
+    def in_quiet_window(self, local: time) -> bool:
+        """True when `local` (recipient's wall-clock time) is inside the sending window."""
+        if self.quiet_start <= self.quiet_end:
+            return self.quiet_start <= local < self.quiet_end
+        return local >= self.quiet_start or local < self.quiet_end
+
+
+def load_program(path: Path | str | None = None) -> Program:
+    """Load and validate the program file; raise SettingsError naming IOPBOT_CONFIG on trouble."""
+    program_path = Path(path) if path else default_program_path()
+    try:
+        raw = yaml.safe_load(program_path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise SettingsError(
+            f"IOPBOT_CONFIG: cannot read program file {program_path}: {exc.strerror or exc}"
+        ) from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where else ""
+        raise SettingsError(f"IOPBOT_CONFIG: {program_path} is not valid YAML{line}") from None
+    if not isinstance(raw, dict):
+        raise SettingsError(f"IOPBOT_CONFIG: {program_path} must hold a mapping of settings")
+    try:
+        return _build(program_path, raw)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise SettingsError(f"IOPBOT_CONFIG: {program_path}: {exc}") from None
+
+
+def _build(path: Path, raw: dict[str, Any]) -> Program:
+    clinic = raw.get("clinic") or {}
+    if not clinic.get("name"):
+        raise ValueError("clinic.name is required")
+    tz = raw.get("timezone") or "America/New_York"
+    parse_timezone(tz)
+    quiet = raw.get("quiet_hours") or {}
+    language = raw.get("default_language") or "en"
+    if language not in LANGUAGES:
+        raise ValueError(f"default_language must be one of {', '.join(LANGUAGES)}")
+    messages_dir = path.parent / (raw.get("messages_dir") or "messages")
+    rules = raw.get("triage_rules")
+    return Program(
+        path=path,
+        clinic_name=str(clinic["name"]),
+        clinic_phone=str(clinic.get("phone") or ""),
+        program_name=str(clinic.get("program_name") or clinic["name"]),
+        timezone=tz,
+        quiet_start=parse_hhmm(str(quiet.get("start", "09:00"))),
+        quiet_end=parse_hhmm(str(quiet.get("end", "20:00"))),
+        default_language=language,
+        messages=_load_messages(messages_dir),
+        triage_rules_path=(path.parent / rules) if rules else None,
+        raw=raw,
+    )
+
+
+def _load_messages(directory: Path) -> dict[str, dict[str, str]]:
+    """Merge every messages/*.yaml file into {language: {key: text}}; keys must be unique."""
+    if not directory.is_dir():
+        raise ValueError(f"messages_dir {directory} is not a folder")
+    merged: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    for file in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for lang, table in data.items():
+            if lang not in LANGUAGES or not isinstance(table, dict):
+                raise ValueError(f"{file.name}: top-level keys must be languages {LANGUAGES}")
+            for key, text in table.items():
+                if key in merged[lang]:
+                    raise ValueError(f"{file.name}: message {key!r} ({lang}) is defined twice")
+                merged[lang][key] = str(text).strip()
+    return merged

@@ -1,0 +1,76 @@
+"""Sends through Twilio's REST API using the official library."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from requests.exceptions import RequestException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
+
+from bot.phones import mask
+from bot.senders.base import SendError
+from bot.settings import Settings
+from bot.twilio_http import make_client
+
+log = logging.getLogger(__name__)
+
+
+class TwilioTransport:
+    """Creates messages with `client.messages.create` against TWILIO_API_BASE_URL."""
+
+    name = "twilio"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client = make_client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_api_base_url,
+            timeout=settings.send_timeout,
+        )
+
+    def _sender_params(self, to: str) -> dict[str, str]:
+        if self.settings.twilio_messaging_service_sid:
+            return {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
+        sender = self.settings.twilio_from_number or ""
+        if to.startswith("whatsapp:") and not sender.startswith("whatsapp:"):
+            sender = f"whatsapp:{sender}"
+        return {"from_": sender}
+
+    def send(self, to: str, body: str, *, status_callback: str | None = None) -> str:
+        """Create the message; map every failure to SendError."""
+        params = {"to": to, "body": body, **self._sender_params(to)}
+        if status_callback:
+            params["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**params)
+        except TwilioRestException as exc:
+            code = exc.code if exc.code != exc.status else None  # no code: library repeats status
+            raise SendError(str(exc.msg)[:200], code=code, status=exc.status) from None
+        except TwilioServiceException as exc:
+            raise SendError(str(exc.title)[:200], code=exc.code, status=exc.status) from None
+        except RequestException as exc:
+            # A read timeout or dropped connection may come after Twilio accepted the message.
+            raise SendError(type(exc).__name__, transient=True) from None
+        except TwilioException as exc:
+            raise SendError(str(exc)[:200], transient=True) from None
+        log.info("twilio accepted message %s to %s", message.sid, mask(to))
+        return message.sid
+
+    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+        """Look for a message Twilio already accepted (reconciles a send cut off mid-way)."""
+        try:
+            found = self.client.messages.list(
+                to=to, date_sent_after=since - timedelta(days=1), limit=50
+            )
+        except (TwilioException, RequestException) as exc:
+            raise SendError(f"cannot list messages: {type(exc).__name__}", transient=True) from None
+        for message in found:
+            if (message.body or "") == body:
+                return message.sid
+        return None

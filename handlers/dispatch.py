@@ -1,0 +1,82 @@
+"""Routes one inbound text through the intent handlers for its sender's kind."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import MessageLog
+from bot.outbox import is_opted_out, record_reply
+from bot.phones import mask
+from bot.runtime import Runtime
+from bot.sql import insert_ignoring_duplicates
+from handlers import fallback, keywords
+from handlers.parties import resolve_party
+from handlers.turn import InboundMessage, Turn
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Turn], bool]
+
+# Each chain runs in order until a handler returns True. Opt-out words always come first.
+CHAINS: dict[str, list[Handler]] = {
+    "participant": [keywords.handle, fallback.participant],
+    "counselor": [keywords.handle, fallback.counselor],
+    "family": [keywords.handle, fallback.unknown],
+    "unknown": [keywords.handle, fallback.unknown],
+}
+# Intents that may answer someone who has opted out (the one confirmation, and HELP).
+ANSWERED_WHEN_OPTED_OUT = {"opt_out", "opt_in", "help"}
+
+
+def record_inbound(session: Session, message: InboundMessage) -> MessageLog | None:
+    """Log the text; None when this MessageSid was already received (a replayed webhook)."""
+    inserted = insert_ignoring_duplicates(
+        session,
+        MessageLog.__table__,
+        [{
+            "direction": "in", "channel": message.channel, "phone": message.phone,
+            "party": "unknown", "twilio_sid": message.sid, "body": message.body,
+            "state": "received", "created_at": message.received_at,
+        }],
+        key=["twilio_sid"],
+    )
+    if not inserted:
+        return None
+    return session.scalars(select(MessageLog).where(MessageLog.twilio_sid == message.sid)).one()
+
+
+def handle_inbound(
+    session: Session, runtime: Runtime, message: InboundMessage, now: datetime
+) -> Turn | None:
+    """Process one text in the caller's transaction; None for a duplicate delivery."""
+    entry = record_inbound(session, message)
+    if entry is None:
+        log.info("duplicate inbound %s ignored", message.sid)
+        return None
+    party = resolve_party(session, message.phone)
+    entry.party = party.kind
+    entry.participant_id = party.participant.id if party.participant else None
+    entry.counselor_id = party.counselor.id if party.counselor else None
+    turn = Turn(
+        session=session, runtime=runtime, message=message, party=party, log=entry, now=now,
+        opted_out=is_opted_out(session, message.phone),
+    )
+    for handler in CHAINS[party.kind]:
+        if handler(turn):
+            break
+    if turn.opted_out and turn.intent not in ANSWERED_WHEN_OPTED_OUT:
+        turn.replies.clear()  # nothing more is sent to someone who said stop
+    for index, text in enumerate(turn.replies):
+        record_reply(
+            session, to=message.phone, channel=message.channel, body=text, kind="reply",
+            dedupe_key=f"reply:{message.sid}:{index}", now=now, party=party.kind,
+            participant_id=entry.participant_id,
+        )
+    entry.intent, entry.state = turn.intent, "processed"
+    log.info("inbound %s from %s (%s) handled as %s", message.sid, mask(message.phone),
+             party.kind, turn.intent)
+    return turn

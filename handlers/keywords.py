@@ -1,0 +1,56 @@
+"""Opt-out, opt-in and HELP: honoured for everyone, before anything else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.models import OutboxMessage, PhoneNumber
+from bot.outbox import cancel_pending
+from bot.rules.keywords import keyword_of
+from handlers.turn import Turn
+
+
+def set_opted_out(session: Session, phone: str, now: datetime, source: str) -> bool:
+    """Opt `phone` out and withdraw its unsent texts; False if it already was."""
+    number = session.get(PhoneNumber, phone) or PhoneNumber(phone=phone, opted_out=False)
+    session.add(number)
+    if number.opted_out:
+        return False
+    number.opted_out, number.opted_out_at = True, now
+    cancel_pending(session, where=OutboxMessage.to_phone == phone, reason="recipient opted out")
+    audit.record(session, "phone.opted_out", now=now, actor=source, phone=phone)
+    return True
+
+
+def set_opted_in(session: Session, phone: str, now: datetime, source: str) -> bool:
+    """Opt `phone` back in; False if it was not opted out."""
+    number = session.get(PhoneNumber, phone)
+    if number is None or not number.opted_out:
+        return False
+    number.opted_out, number.opted_in_at = False, now
+    audit.record(session, "phone.opted_in", now=now, actor=source, phone=phone)
+    return True
+
+
+def handle(turn: Turn) -> bool:
+    """Answer STOP/START/HELP words and plain opt-out phrases."""
+    kind = keyword_of(turn.message.body)
+    phone, now = turn.message.phone, turn.now
+    if kind == "opt_out":
+        if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:text"):
+            turn.opted_out = True
+            return turn.answer("opt_out", "optout.confirm")
+        return turn.answer("opt_out")  # one confirmation only
+    if kind == "opt_in":
+        if set_opted_in(turn.session, phone, now, f"{turn.party.kind}:text"):
+            turn.opted_out = False
+            return turn.answer("opt_in", "optin.again")
+        if turn.message.body.strip().lower().strip(".!") != "yes":
+            return turn.answer("opt_in", "optin.again")
+        return False  # a plain "yes" from someone opted in is an answer, not a keyword
+    if kind == "help":
+        return turn.answer("help", "help")
+    return False

@@ -1,0 +1,34 @@
+"""Who sent a text: counselor, participant, family member or unknown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Counselor, Participant
+from handlers.turn import Party
+
+
+def _counselor(session: Session, phone: str) -> Party | None:
+    found = session.scalar(select(Counselor).where(Counselor.phone == phone, Counselor.active))
+    return Party("counselor", counselor=found) if found else None
+
+
+def _participant(session: Session, phone: str) -> Party | None:
+    found = session.scalar(select(Participant).where(Participant.phone == phone))
+    return Party("participant", participant=found) if found else None
+
+
+# Looked up in order; the family module adds its own resolver.
+RESOLVERS: list[Callable[[Session, str], Party | None]] = [_counselor, _participant]
+
+
+def resolve_party(session: Session, phone: str) -> Party:
+    """The first resolver that knows `phone`, else an unknown party."""
+    for resolver in RESOLVERS:
+        party = resolver(session, phone)
+        if party is not None:
+            return party
+    return Party("unknown")

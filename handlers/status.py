@@ -1,0 +1,71 @@
+"""Twilio's status callbacks: POST /twilio/status updates delivery state, never backwards."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+from sqlalchemy import select
+
+from bot import audit
+from bot.models import MessageLog, OutboxMessage, PhoneNumber
+from bot.models.messaging import DELIVERY_RANK
+from bot.outbox import enqueue
+from bot.rules.send_errors import backoff, classify_error
+from bot.runtime import current
+from handlers.signature import is_authentic
+from handlers.webhook import plain
+
+bp = Blueprint("twilio_status", __name__)
+DELIVERY_RETRIES = 3
+
+
+@bp.post("/twilio/status")
+def status_callback() -> Response:
+    """Record a delivery status; act on delivery errors as the sender would."""
+    runtime = current()
+    if not is_authentic(request, runtime.settings):
+        return plain("invalid Twilio signature", 403)
+    sid = (request.form.get("MessageSid") or "").strip()
+    status = (request.form.get("MessageStatus") or "").strip().lower()
+    if not sid or not status:
+        return plain("missing MessageSid or MessageStatus", 400)
+    if status not in DELIVERY_RANK:
+        return plain(f"unknown MessageStatus {status[:40]!r}", 400)
+    raw_code = (request.form.get("ErrorCode") or "").strip()
+    code = int(raw_code) if raw_code.isdigit() else None
+    now = runtime.now()
+    with runtime.Session() as session, session.begin():
+        row = session.scalar(select(OutboxMessage).where(OutboxMessage.twilio_sid == sid))
+        if row is None:
+            return Response("", status=204)
+        current_rank = DELIVERY_RANK.get(row.delivery_status or "", 0)
+        if DELIVERY_RANK[status] <= current_rank:
+            return Response("", status=204)  # a repeat or an older status arriving late
+        row.delivery_status = status
+        entry = session.scalar(select(MessageLog).where(MessageLog.twilio_sid == sid))
+        if entry is not None:
+            entry.state = status
+        if status in ("failed", "undelivered") and code:
+            _act_on_delivery_error(session, row, code, now)
+    return Response("", status=204)
+
+
+def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:
+    row.error_code = code
+    action = classify_error(code, None)
+    if action.opt_out or action.flag:
+        phone = session.get(PhoneNumber, row.to_phone) or PhoneNumber(phone=row.to_phone)
+        session.add(phone)
+        if action.opt_out:
+            phone.opted_out, phone.opted_out_at = True, now
+        if action.flag:
+            phone.flag, phone.flag_code, phone.flagged_at = action.flag, code, now
+        audit.record(session, "delivery.flagged", now=now, subject_type="outbox",
+                     subject_id=row.id, code=code, flag=action.flag or "opted_out")
+    retry_number = row.dedupe_key.count("#retry") + 1
+    if action.retry and retry_number <= DELIVERY_RETRIES:
+        enqueue(
+            session, to=row.to_phone, channel=row.channel, body=row.body, kind=row.kind,
+            dedupe_key=f"{row.dedupe_key}#retry{retry_number}", now=now,
+            participant_id=row.participant_id, not_before=now + backoff(retry_number + 1),
+            expires_at=row.expires_at, priority=row.priority, party=row.party,
+        )

@@ -1,0 +1,81 @@
+"""Twilio's incoming-message webhook: POST /twilio/messages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.phones import InvalidPhone, split_address
+from bot.runtime import current
+from bot.sending import send_now
+from handlers.dispatch import handle_inbound
+from handlers.signature import is_authentic
+from handlers.turn import InboundMessage
+
+log = logging.getLogger(__name__)
+bp = Blueprint("twilio_messages", __name__)
+MAX_BODY_CHARS = 5000  # WhatsApp allows 4096; long SMS are split well below this
+SID_MAX = 64
+
+
+def plain(text: str, status: int) -> Response:
+    """A short plain-text answer for a rejected request."""
+    return Response(text + "\n", status=status, mimetype="text/plain")
+
+
+def twiml(replies: list[str]) -> Response:
+    """A TwiML response carrying `replies` (empty TwiML when there are none)."""
+    response = MessagingResponse()
+    for text in replies:
+        response.message(text)
+    return Response(str(response), status=200, mimetype="text/xml")
+
+
+def clean_body(body: str) -> str:
+    """Drop NUL and other C0 control characters that databases refuse; keep everything else."""
+    return "".join(c for c in body if c >= " " or c in "\n\t")
+
+
+@bp.post("/twilio/messages")
+def incoming_message() -> Response:
+    """Receive one text, answer inline, and page staff right after the response if needed."""
+    runtime = current()
+    if not is_authentic(request, runtime.settings):
+        return plain("invalid Twilio signature", 403)
+    form = request.form
+    sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+    sender, body = form.get("From"), form.get("Body")
+    missing = [name for name, value in (("From", sender), ("Body", body), ("MessageSid", sid))
+               if value is None or (name != "Body" and not value)]
+    if missing:
+        return plain(f"missing {', '.join(missing)}", 400)
+    if len(sid) > SID_MAX or not sid.isascii():
+        return plain("MessageSid is not a Twilio message id", 400)
+    if len(body) > MAX_BODY_CHARS:
+        return plain(f"Body longer than {MAX_BODY_CHARS} characters", 413)
+    try:
+        channel, phone = split_address(sender)
+    except InvalidPhone:
+        return plain("From is not a phone number", 400)
+    message = InboundMessage(
+        sid=sid, phone=phone, channel=channel, body=clean_body(body), received_at=runtime.now()
+    )
+    with runtime.Session() as session, session.begin():
+        turn = handle_inbound(session, runtime, message, message.received_at)
+    if turn is None:
+        return twiml([])
+    response = twiml(turn.replies)
+    if turn.page_ids:
+        pages = list(turn.page_ids)
+        response.call_on_close(lambda: _send_pages(runtime, pages))
+    return response
+
+
+def _send_pages(runtime, ids: list[int]) -> None:
+    """Send staff pages now; on any failure the clock's next drain sends them."""
+    try:
+        send_now(runtime, ids)
+    except Exception:  # the outbox rows stay pending and are retried by the clock
+        log.exception("immediate page send failed; the clock will retry outbox %s", ids)

@@ -1,0 +1,58 @@
+"""One pass of all time-driven work as of `now`: every registered sweep, then the outbox.
+
+Sweeps are set-based planners over stored rows (fires, alerts, updates); each runs in its own
+transaction and returns counts for the summary. Feature modules register theirs in SWEEPS.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.runtime import Runtime
+from bot.sending import DrainReport, drain
+
+log = logging.getLogger(__name__)
+Sweep = Callable[[Session, Runtime, datetime], dict[str, int]]
+
+SWEEPS: list[tuple[str, Sweep]] = []
+
+
+@dataclass
+class PassReport:
+    """What one pass planned and sent."""
+
+    at: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+    sending: DrainReport = field(default_factory=DrainReport)
+
+    def summary(self) -> str:
+        """One line per figure: `name: count`, sweep counts first, then the outbox."""
+        lines = [f"at: {self.at.isoformat()}"]
+        lines += [f"{name}: {count}" for name, count in sorted(self.counts.items())]
+        s = self.sending
+        lines += [f"sent: {s.sent}", f"retried: {s.retried}", f"failed: {s.failed}",
+                  f"dropped: {s.dropped}", f"suppressed: {s.suppressed}"]
+        return "\n".join(lines)
+
+
+def run_sweeps(runtime: Runtime, now: datetime) -> dict[str, int]:
+    """Run every registered sweep as of `now`, each in its own transaction."""
+    counts: dict[str, int] = {}
+    for name, sweep in SWEEPS:
+        with runtime.Session() as session, session.begin():
+            for key, value in (sweep(session, runtime, now) or {}).items():
+                counts[f"{name}.{key}"] = counts.get(f"{name}.{key}", 0) + value
+    return counts
+
+
+def run_pass(runtime: Runtime, now: datetime | None = None, *, paced: bool = True) -> PassReport:
+    """Sweep as of `now` (default: the runtime clock), then drain the outbox as of then."""
+    at = now or runtime.now()
+    report = PassReport(at=at, counts=run_sweeps(runtime, at))
+    report.sending = drain(runtime, now=at, paced=paced)
+    return report

@@ -1,0 +1,55 @@
+"""Builders for test rows: make_participant(db_session, **overrides) and friends."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from bot.models import Counselor, Group, Participant
+
+_numbers = itertools.count(1)
+
+
+def next_phone() -> str:
+    """A fresh valid US mobile-looking number in E.164."""
+    return f"+1415555{next(_numbers) % 10000:04d}"
+
+
+def make_counselor(session: Session, **overrides) -> Counselor:
+    """A counselor row."""
+    values = {"name": "Jordan Lee", "phone": next_phone(), "on_call": False,
+              "created_at": datetime(2026, 1, 1, tzinfo=UTC)}
+    values.update(overrides)
+    counselor = Counselor(**values)
+    session.add(counselor)
+    session.flush()
+    return counselor
+
+
+def make_group(session: Session, **overrides) -> Group:
+    """A group row."""
+    values = {"name": f"Group {next(_numbers)}", "timezone": "America/New_York",
+              "weekly": "mon,wed,thu 18:00-21:00"}
+    values.update(overrides)
+    group = Group(**values)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def make_participant(session: Session, **overrides) -> Participant:
+    """An active participant with consent on file (no opt-in text is queued)."""
+    counselor = overrides.pop("counselor", None) or make_counselor(session)
+    values = {
+        "name": "Alex Rivera", "phone": next_phone(), "timezone": "America/New_York",
+        "language": "en", "counselor_id": counselor.id, "status": "active",
+        "checkin_time": "17:00", "consent_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "consent_source": "test", "channel": "sms",
+    }
+    values.update(overrides)
+    participant = Participant(**values)
+    session.add(participant)
+    session.flush()
+    return participant
