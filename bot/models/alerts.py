@@ -1,0 +1,51 @@
+"""Counselor alerts and every step taken on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base, UTCDateTime, utcnow
+
+ALERT_LEVELS = ("crisis", "urgent", "concern")
+ALERT_STATES = ("open", "acknowledged", "resolved")
+
+
+class Alert(Base):
+    """Something a counselor must look at: a concerning reply, missed check-ins, an absence."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselors.id"), index=True)
+    level: Mapped[str] = mapped_column(String(10))  # crisis | urgent | concern
+    kind: Mapped[str] = mapped_column(String(30))  # triage | missed_checkins | absence | ...
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    message_log_id: Mapped[int | None] = mapped_column(ForeignKey("message_log.id"))
+    state: Mapped[str] = mapped_column(String(14), default="open", index=True)
+    step: Mapped[int] = mapped_column(Integer, default=0)  # position on the escalation ladder
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertEvent(Base):
+    """One step in an alert's life: created, notified, re-sent, escalated, acknowledged..."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(20))
+    counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    detail: Mapped[str | None] = mapped_column(String(300))
