@@ -14,19 +14,39 @@ from bot.outbox import is_opted_out, record_reply
 from bot.phones import mask
 from bot.runtime import Runtime
 from bot.sql import insert_ignoring_duplicates
-from handlers import fallback, keywords
+from handlers import (
+    checkin_answers,
+    confirmations,
+    counselor_commands,
+    crisis,
+    fallback,
+    family_text,
+    free_text,
+    keywords,
+    pause,
+)
 from handlers.parties import resolve_party
 from handlers.turn import InboundMessage, Turn
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Turn], bool]
 
-# Each chain runs in order until a handler returns True. Opt-out words always come first.
+# Each chain runs in order until a handler returns True. Opt-out words always come first;
+# crisis language is next, so nothing (an open check-in, a pause) can swallow it.
 CHAINS: dict[str, list[Handler]] = {
-    "participant": [keywords.handle, fallback.participant],
-    "counselor": [keywords.handle, fallback.counselor],
-    "family": [keywords.handle, fallback.unknown],
-    "unknown": [keywords.handle, fallback.unknown],
+    "participant": [
+        keywords.handle,
+        crisis.participant,
+        family_text.participant,
+        pause.handle,
+        confirmations.handle,
+        checkin_answers.handle,
+        free_text.handle,
+        fallback.participant,
+    ],
+    "counselor": [keywords.handle, counselor_commands.handle, fallback.counselor],
+    "family": [keywords.handle, family_text.family, fallback.unknown],
+    "unknown": [keywords.handle, crisis.unknown, fallback.unknown],
 }
 # Intents that may answer someone who has opted out (the one confirmation, and HELP).
 ANSWERED_WHEN_OPTED_OUT = {"opt_out", "opt_in", "help"}

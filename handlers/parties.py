@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Counselor, Participant
+from handlers import family_party
 from handlers.turn import Party
 
 
@@ -21,8 +22,10 @@ def _participant(session: Session, phone: str) -> Party | None:
     return Party("participant", participant=found) if found else None
 
 
-# Looked up in order; the family module adds its own resolver.
-RESOLVERS: list[Callable[[Session, str], Party | None]] = [_counselor, _participant]
+# Looked up in order: staff first, then participants, then family members.
+RESOLVERS: list[Callable[[Session, str], Party | None]] = [
+    _counselor, _participant, family_party.resolve,
+]
 
 
 def resolve_party(session: Session, phone: str) -> Party:

@@ -1,7 +1,7 @@
 """One pass of all time-driven work as of `now`: every registered sweep, then the outbox.
 
 Sweeps are set-based planners over stored rows (fires, alerts, updates); each runs in its own
-transaction and returns counts for the summary. Feature modules register theirs in SWEEPS.
+transaction and returns counts for the summary. They are listed in registered_sweeps().
 """
 
 from __future__ import annotations
@@ -19,7 +19,17 @@ from bot.sending import DrainReport, drain
 log = logging.getLogger(__name__)
 Sweep = Callable[[Session, Runtime, datetime], dict[str, int]]
 
-SWEEPS: list[tuple[str, Sweep]] = []
+
+
+def registered_sweeps() -> list[tuple[str, Sweep]]:
+    """Every sweep, in the order a pass runs them."""
+    from schedules import escalation, family_updates, planner
+
+    return [
+        ("schedule", planner.sweep),  # reminders, check-ins, follow-ups, missed check-ins
+        ("alerts", escalation.sweep),  # unacknowledged alerts climb the ladder
+        ("family", family_updates.sweep),  # weekly family updates within consent
+    ]
 
 
 @dataclass
@@ -43,7 +53,7 @@ class PassReport:
 def run_sweeps(runtime: Runtime, now: datetime) -> dict[str, int]:
     """Run every registered sweep as of `now`, each in its own transaction."""
     counts: dict[str, int] = {}
-    for name, sweep in SWEEPS:
+    for name, sweep in registered_sweeps():
         with runtime.Session() as session, session.begin():
             for key, value in (sweep(session, runtime, now) or {}).items():
                 counts[f"{name}.{key}"] = counts.get(f"{name}.{key}", 0) + value

@@ -1,5 +1,6 @@
 """All tables; importing this package registers every model on Base.metadata."""
 
+from bot.models import family, schedule  # noqa: F401  (feature tables register on import)
 from bot.models.alerts import Alert, AlertEvent
 from bot.models.audit import AuditEvent
 from bot.models.base import Base, UTCDateTime, utcnow
@@ -8,6 +9,6 @@ from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
 
 __all__ = [
-    "Alert", "AlertEvent", "AuditEvent", "Base", "Counselor", "Group", "MessageLog", "OutboxMessage", "Participant",
-    "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
+    "Alert", "AlertEvent", "AuditEvent", "Base", "Counselor", "Group", "MessageLog",
+    "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
 ]

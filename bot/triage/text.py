@@ -1,0 +1,63 @@
+"""Turn a raw SMS into the plain lowercase form the rule patterns are written against."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters that change nothing a reader sees but break matching: NUL, zero-width joiners,
+# bidi controls, BOM, soft hyphen and emoji variation selectors.
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\x00\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u202a\u202b\u202c\u202d\u202e"
+        "\u2066\u2067\u2068\u2069\ufeff\ufe0e\ufe0f",
+    ),
+    None,
+)
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+_CONTROL = re.compile(r"[\x01-\x08\x0b-\x1f\x7f]")
+# "OD'd", "o.d.", "OD'ing" would otherwise become "odd" or "o d".
+_OD = re.compile(r"\bo\.?d\.?'?(?:d|ed|ing|s)?\b")
+_APOSTROPHE_IN_WORD = re.compile(r"(?<=\w)'(?=\w)")
+# Keep decimals (7.5), times (7:30), ratings (7/10) and ranges (7-8); everything else that
+# ends a clause becomes " , " so patterns never run across two clauses by accident.
+_CLAUSE = re.compile(r"(?<!\d)[.:](?!\d)|[.:](?=\s|$)|[,;!?¡¿()\[\]{}\"'\u2026|]")
+_SPACE_PUNCT = re.compile(r"[_*~^=<>\\]|(?<!\d)[-/]|[-/](?!\d)")
+_SPACES = re.compile(r"\s+")
+_COMMAS = re.compile(r"(?: ,)+")
+_LONG_RUN = re.compile(r"([a-z])\1{2,}")
+
+
+def _fold(text: str) -> str:
+    """Lowercase, strip accents and invisible characters."""
+    text = text.translate(_INVISIBLE)
+    text = _CONTROL.sub(" ", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = text.translate(_QUOTES)
+    return text.lower()
+
+
+def basic_form(text: str) -> str:
+    """Return the folded text with punctuation reduced to clause marks and single spaces."""
+    text = _fold(text)
+    text = _OD.sub("od", text)
+    text = _APOSTROPHE_IN_WORD.sub("", text)
+    text = text.replace("&", " and ")
+    text = _CLAUSE.sub(" , ", text)
+    text = _SPACE_PUNCT.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = _COMMAS.sub(" ,", text)
+    return text
+
+
+def letter_variants(text: str) -> tuple[str, ...]:
+    """Return the text with long letter runs cut to two ("killl") and, if different, to one."""
+    if not _LONG_RUN.search(text):
+        return (text,)
+    two = _LONG_RUN.sub(r"\1\1", text)
+    one = _LONG_RUN.sub(r"\1", text)
+    return (two, one)
