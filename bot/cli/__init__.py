@@ -13,18 +13,19 @@ from bot.settings import SettingsError
 
 def init_app(app: Flask) -> None:
     """Register every command group on `app.cli`."""
-    from bot.cli import database, people, processes
-    for command in (*database.COMMANDS, *people.COMMANDS, *processes.COMMANDS):
-        app.cli.add_command(command)
-    for extra in _extra_commands():
-        app.cli.add_command(extra)
+    from bot.cli import (
+        alert_cmds,
+        database,
+        family_cmds,
+        people,
+        processes,
+        schedule_cmds,
+    )
 
-
-def _extra_commands() -> list[click.Command]:
-    """Command groups added by the schedules, alerts and family modules."""
-    from bot.cli import registry
-
-    return list(registry.EXTRA)
+    modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
+    for module in modules:
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:
