@@ -23,7 +23,11 @@ def insert_ignoring_duplicates(
         if not rows:
             return 0
         stmt = module.insert(table).values(rows)
-    result = session.execute(stmt.on_conflict_do_nothing(index_elements=key))
+    # SQLAlchemy 2.1 reports rowcount for INSERT only when asked to (-1 on psycopg otherwise).
+    result = session.execute(
+        stmt.on_conflict_do_nothing(index_elements=key),
+        execution_options={"preserve_rowcount": True},
+    )
     return max(result.rowcount or 0, 0)
 
 
