@@ -18,3 +18,21 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database behind `engine` to `revision`."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def new_revision(engine: Engine, message: str) -> None:
+    """Autogenerate a migration from the models against the database behind `engine`."""
+    command.revision(alembic_config(engine), message=message, autogenerate=True)
+
+
+def pending_changes(engine: Engine) -> list:
+    """Differences between the migrated database behind `engine` and the models (empty = none)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    import bot.models  # noqa: F401
+    from bot.models import Base
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
