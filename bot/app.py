@@ -59,3 +59,5 @@ def configure_logging(level: str) -> None:
             level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs bodies at INFO
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -56,7 +56,9 @@ def run_command(host: str, port: int) -> None:
     click.echo(f"iopbot on http://{host}:{port} (transport: {rt.transport.name}); "
                "texts are printed here when no Twilio credentials are set", err=True)
     try:
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         scheduler.shutdown(wait=False)
 
