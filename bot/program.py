@@ -112,7 +112,7 @@ def load_program(path: Path | str | None = None) -> Program:
         raise SettingsError(f"IOPBOT_CONFIG: {program_path} must hold a mapping of settings")
     try:
         return _build(program_path, raw)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
         raise SettingsError(f"IOPBOT_CONFIG: {program_path}: {exc}") from None
 
 
@@ -120,7 +120,7 @@ def _build(path: Path, raw: dict[str, Any]) -> Program:
     clinic = raw.get("clinic") or {}
     if not clinic.get("name"):
         raise ValueError("clinic.name is required")
-    tz = raw.get("timezone") or "America/New_York"
+    tz = str(raw.get("timezone") or "America/New_York")
     parse_timezone(tz)
     quiet = raw.get("quiet_hours") or {}
     language = raw.get("default_language") or "en"
@@ -149,7 +149,14 @@ def _load_messages(directory: Path) -> dict[str, dict[str, str]]:
         raise ValueError(f"messages_dir {directory} is not a folder")
     merged: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     for file in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            line = f" (line {where.line + 1})" if where else ""
+            raise ValueError(f"{file.name} is not valid YAML{line}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{file.name}: top-level keys must be languages {LANGUAGES}")
         for lang, table in data.items():
             if lang not in LANGUAGES or not isinstance(table, dict):
                 raise ValueError(f"{file.name}: top-level keys must be languages {LANGUAGES}")

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import MessageLog, OutboxMessage, PhoneNumber, SendPacing
+from bot.outbox import is_opted_out
 from bot.phones import mask, to_address
 from bot.rules.send_errors import backoff, classify_error
 from bot.runtime import Runtime
 from bot.senders.base import SendError
-from bot.sql import for_update_skip_locked
+from bot.sql import for_update_skip_locked, insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a row still "sending" after this was cut off mid-send
@@ -109,12 +110,13 @@ def reserve_slots(session: Session, count: int, rate: float) -> list[float]:
     if count == 0:
         return []
     wall = datetime.now(UTC)
+    # Two senders starting on a fresh database must not both INSERT the single pacing row.
+    insert_ignoring_duplicates(
+        session, SendPacing.__table__, [{"id": 1, "next_slot_at": wall}], key=["id"]
+    )
     pacing = session.scalars(
         select(SendPacing).where(SendPacing.id == 1).with_for_update()
-    ).one_or_none()
-    if pacing is None:
-        pacing = SendPacing(id=1, next_slot_at=wall)
-        session.add(pacing)
+    ).one()
     start = max(pacing.next_slot_at, wall)
     step = 1.0 / rate
     slots = [start.timestamp() + i * step for i in range(count)]
@@ -132,9 +134,15 @@ def deliver(runtime: Runtime, row: OutboxMessage, now: datetime) -> DrainReport:
     report = DrainReport()
     address = to_address(row.to_phone, row.channel)
     sid, error = None, None
+    with runtime.Session() as session:
+        # Pacing may have kept this row waiting; a STOP that arrived meanwhile still wins.
+        if is_opted_out(session, row.to_phone):
+            return _suppress(runtime, row.id)
     try:
         if row.maybe_sent:
             sid = runtime.transport.find_sent(address, row.body, row.created_at)
+            if sid is not None and _sid_taken(runtime, sid, row.id):
+                sid = None  # an earlier text with the same wording, not this one
         if sid is None:
             sid = runtime.transport.send(
                 address, row.body, status_callback=_status_callback(runtime)
@@ -149,6 +157,19 @@ def deliver(runtime: Runtime, row: OutboxMessage, now: datetime) -> DrainReport:
         else:
             _settle_failure(runtime, session, fresh, error, now, report)
     return report
+
+
+def _suppress(runtime: Runtime, row_id: int) -> DrainReport:
+    with runtime.Session() as session, session.begin():
+        fresh = session.get(OutboxMessage, row_id)
+        fresh.state, fresh.error, fresh.claimed_by = "suppressed", "recipient opted out", None
+    return DrainReport(suppressed=1)
+
+
+def _sid_taken(runtime: Runtime, sid: str, row_id: int) -> bool:
+    with runtime.Session() as session:
+        owner = session.scalar(select(OutboxMessage.id).where(OutboxMessage.twilio_sid == sid))
+    return owner is not None and owner != row_id
 
 
 def _mark_sent(session: Session, row: OutboxMessage, sid: str, now: datetime) -> None:
@@ -183,7 +204,9 @@ def _settle_failure(
     action = classify_error(error.code, error.status, error.transient)
     row.error_code, row.error = error.code, str(error)[:300]
     row.maybe_sent = error.transient  # a timeout may still have reached Twilio
-    if action.opt_out or action.flag:
+    retrying = action.retry and row.attempts < runtime.settings.max_send_attempts
+    # Errors that are retried first (30003 unreachable) are flagged only once retries run out.
+    if action.opt_out or (action.flag and not retrying):
         phone = session.get(PhoneNumber, row.to_phone) or PhoneNumber(phone=row.to_phone)
         session.add(phone)
         if action.opt_out:
@@ -200,7 +223,7 @@ def _settle_failure(
             flag=action.flag or "opted_out",
             admin=action.admin,
         )
-    if action.retry and row.attempts < runtime.settings.max_send_attempts:
+    if retrying:
         row.state, row.claimed_by = "pending", None
         row.not_before = now + backoff(row.attempts)
         report.retried += 1

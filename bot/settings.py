@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 TRANSPORTS = ("twilio", "console")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(ValueError):
@@ -58,7 +59,7 @@ class Settings:
         ).lower()
         config = get("IOPBOT_CONFIG")
         settings = cls(
-            database_url=get("DATABASE_URL") or cls.database_url,
+            database_url=_database_url(get("DATABASE_URL") or cls.database_url),
             twilio_account_sid=sid,
             twilio_auth_token=token,
             twilio_from_number=get("TWILIO_FROM_NUMBER"),
@@ -125,6 +126,12 @@ class Settings:
             raise SettingsError("IOPBOT_SEND_RATE must be a positive number of messages per second")
         if not self.tick_seconds > 0:
             raise SettingsError("IOPBOT_TICK_SECONDS must be a positive number")
+        if not self.send_timeout > 0:
+            raise SettingsError("IOPBOT_SEND_TIMEOUT must be a positive number of seconds")
+        if self.max_send_attempts < 1:
+            raise SettingsError("IOPBOT_MAX_SEND_ATTEMPTS must be at least 1")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(f"IOPBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         return self
 
     @property
@@ -133,14 +140,25 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+def _database_url(value: str) -> str:
+    """Map the postgres:// URLs hosts hand out to postgresql+psycopg:// (the driver we ship)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
 def _number(get, name: str, default: float) -> float:
     raw = get(name)
     if raw is None:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SettingsError(f"{name} must be a number, not {raw!r}")
+    return value
 
 
 def _check_http_url(name: str, value: str) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.models import OutboxMessage, PhoneNumber
 from bot.outbox import cancel_pending
-from bot.rules.keywords import keyword_of
+from bot.rules.keywords import keyword_of, normalize
 from handlers.turn import Turn
 
 
@@ -48,7 +48,7 @@ def handle(turn: Turn) -> bool:
         if set_opted_in(turn.session, phone, now, f"{turn.party.kind}:text"):
             turn.opted_out = False
             return turn.answer("opt_in", "optin.again")
-        if turn.message.body.strip().lower().strip(".!") != "yes":
+        if normalize(turn.message.body) != "yes":
             return turn.answer("opt_in", "optin.again")
         return False  # a plain "yes" from someone opted in is an answer, not a keyword
     if kind == "help":

@@ -12,7 +12,7 @@ from bot.outbox import enqueue
 from bot.rules.send_errors import backoff, classify_error
 from bot.runtime import current
 from handlers.signature import is_authentic
-from handlers.webhook import plain
+from handlers.webhook import SID, plain
 
 bp = Blueprint("twilio_status", __name__)
 DELIVERY_RETRIES = 3
@@ -28,6 +28,8 @@ def status_callback() -> Response:
     status = (request.form.get("MessageStatus") or "").strip().lower()
     if not sid or not status:
         return plain("missing MessageSid or MessageStatus", 400)
+    if not SID.fullmatch(sid):
+        return plain("MessageSid is not a Twilio message id", 400)
     if status not in DELIVERY_RANK:
         return plain(f"unknown MessageStatus {status[:40]!r}", 400)
     raw_code = (request.form.get("ErrorCode") or "").strip()
@@ -52,7 +54,10 @@ def status_callback() -> Response:
 def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:
     row.error_code = code
     action = classify_error(code, None)
-    if action.opt_out or action.flag:
+    retry_number = row.dedupe_key.count("#retry") + 1
+    retrying = action.retry and retry_number <= DELIVERY_RETRIES
+    # An unreachable handset (30003) is retried first and flagged only once retries run out.
+    if action.opt_out or (action.flag and not retrying):
         phone = session.get(PhoneNumber, row.to_phone) or PhoneNumber(phone=row.to_phone)
         session.add(phone)
         if action.opt_out:
@@ -61,8 +66,7 @@ def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:
             phone.flag, phone.flag_code, phone.flagged_at = action.flag, code, now
         audit.record(session, "delivery.flagged", now=now, subject_type="outbox",
                      subject_id=row.id, code=code, flag=action.flag or "opted_out")
-    retry_number = row.dedupe_key.count("#retry") + 1
-    if action.retry and retry_number <= DELIVERY_RETRIES:
+    if retrying:
         enqueue(
             session, to=row.to_phone, channel=row.channel, body=row.body, kind=row.kind,
             dedupe_key=f"{row.dedupe_key}#retry{retry_number}", now=now,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
@@ -17,7 +18,9 @@ from handlers.turn import InboundMessage
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio_messages", __name__)
 MAX_BODY_CHARS = 5000  # WhatsApp allows 4096; long SMS are split well below this
-SID_MAX = 64
+# Twilio's ids are two letters and 32 hex digits; allow any short token of safe characters
+# (the terminal chat makes its own) but never control characters, which PostgreSQL refuses.
+SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def plain(text: str, status: int) -> Response:
@@ -51,7 +54,7 @@ def incoming_message() -> Response:
                if value is None or (name != "Body" and not value)]
     if missing:
         return plain(f"missing {', '.join(missing)}", 400)
-    if len(sid) > SID_MAX or not sid.isascii():
+    if not SID.fullmatch(sid):
         return plain("MessageSid is not a Twilio message id", 400)
     if len(body) > MAX_BODY_CHARS:
         return plain(f"Body longer than {MAX_BODY_CHARS} characters", 413)

@@ -7,6 +7,7 @@ import sys
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import DBAPIError
 
 from bot.settings import SettingsError
 
@@ -49,4 +50,12 @@ def main(argv: list[str] | None = None) -> None:
         add_version_option=False, load_dotenv=False, set_debug_flag=False,
         help="iopbot: reminders, daily check-ins and counselor alerts by text.",
     )
-    group.main(args=argv, prog_name="iopbot")
+    try:
+        group.main(args=argv, prog_name="iopbot")
+    except DBAPIError as exc:
+        # e.g. the server is down or `iopbot db upgrade` was never run: one line, no traceback.
+        reason = str(exc.orig or exc).strip().splitlines()[0][:200]
+        if "no such table" in reason or reason.startswith("relation "):
+            reason += " (run `iopbot db upgrade` to create the schema)"
+        click.echo(f"iopbot: database error: {reason}", err=True)
+        sys.exit(1)

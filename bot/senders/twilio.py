@@ -18,6 +18,9 @@ from bot.settings import Settings
 from bot.twilio_http import make_client
 
 log = logging.getLogger(__name__)
+# A message for an outbox row cannot predate the row; allow for clock skew with Twilio only,
+# so yesterday's identically worded reminder is not taken for today's.
+RECONCILE_SKEW = timedelta(minutes=10)
 
 
 class TwilioTransport:
@@ -66,7 +69,7 @@ class TwilioTransport:
         """Look for a message Twilio already accepted (reconciles a send cut off mid-way)."""
         try:
             found = self.client.messages.list(
-                to=to, date_sent_after=since - timedelta(days=1), limit=50
+                to=to, date_sent_after=since - RECONCILE_SKEW, limit=50
             )
         except (TwilioException, RequestException) as exc:
             raise SendError(f"cannot list messages: {type(exc).__name__}", transient=True) from None
