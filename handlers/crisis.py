@@ -1,15 +1,63 @@
-"""Placeholder until issue 4 (triage and escalation) fills it in: handles nothing yet."""
+"""Crisis language: answer at once with safety information and page staff right away.
+
+Runs for every text from a participant (any status, even opted out) before anything else but
+opt-out keywords, and for unknown numbers. Opted-out senders still raise the alert and page
+staff; dispatch withholds the reply itself because they said STOP.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from bot.phones import mask
+from bot.services.alerts import follow_up, open_alert_like, raise_alert, short_summary
+from bot.triage import Triage, triage
+from handlers.triage_actions import rules_for
 from handlers.turn import Turn
+
+log = logging.getLogger(__name__)
+
+
+def respond(turn: Turn, result: Triage) -> bool:
+    """Raise (or add to) the crisis alert, queue its pages for immediate sending, and reply."""
+    participant = turn.party.participant
+    existing = open_alert_like(
+        turn.session, participant_id=participant.id if participant else None,
+        phone=turn.message.phone, level="crisis", now=turn.now,
+    )
+    if existing is not None:
+        turn.page_ids += follow_up(turn.session, turn.runtime, existing,
+                                   message_log_id=turn.log.id, now=turn.now)
+        alert_id, key = existing.id, "crisis.again"
+    else:
+        raised = raise_alert(
+            turn.session, turn.runtime, participant=participant, level="crisis",
+            kind="crisis" if participant else "crisis_unknown", reasons=result.reasons,
+            summary=short_summary(result.reasons) if participant else "texted crisis language",
+            now=turn.now, dedupe_key=f"msg:{turn.message.sid}", message_log_id=turn.log.id,
+            phone=None if participant else turn.message.phone,
+        )
+        turn.page_ids += raised.outbox_ids if raised else []
+        alert_id, key = (raised.alert.id if raised else None), "crisis.reply"
+    if participant is None:
+        key = "crisis.unknown"  # says nothing about the program or anyone in it
+    log.warning("crisis alert %s from %s: %s page(s) to send now", alert_id,
+                mask(turn.message.phone), len(turn.page_ids))
+    return turn.answer("crisis", key)
+
+
+def _check(turn: Turn) -> Triage | None:
+    result = triage(turn.message.body, rules=rules_for(turn.program))
+    return result if result.level == "crisis" else None
 
 
 def participant(turn: Turn) -> bool:
-    """Not implemented yet: pass the text on."""
-    return False
+    """Crisis language from a participant: safety reply, crisis alert, immediate pages."""
+    result = _check(turn)
+    return respond(turn, result) if result else False
 
 
 def unknown(turn: Turn) -> bool:
-    """Not implemented yet: pass the text on."""
-    return False
+    """Crisis language from an unknown number: a generic 911/988 reply; on-call staff paged."""
+    result = _check(turn)
+    return respond(turn, result) if result else False

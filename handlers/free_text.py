@@ -1,10 +1,18 @@
-"""Placeholder until issue 4 (triage and escalation) fills it in: handles nothing yet."""
+"""A participant's text that no earlier handler took: rate it, alert if needed, answer usefully."""
 
 from __future__ import annotations
 
+from bot.triage import triage
+from handlers.triage_actions import act_on, recent_cravings, rules_for
 from handlers.turn import Turn
 
 
 def handle(turn: Turn) -> bool:
-    """Not implemented yet: pass the text on."""
-    return False
+    """Routine texts pass on to the fallback; urgent or concerning ones alert and get feedback."""
+    result = triage(turn.message.body, recent_cravings=recent_cravings(turn),
+                    rules=rules_for(turn.program))
+    if result.level == "none":
+        return False
+    act_on(turn, result, context="free_text")
+    turn.intent = turn.intent or f"free_text.{result.level}"
+    return True

@@ -1,7 +1,77 @@
-"""Placeholder until issue 4 adds its commands."""
+"""`iopbot alert list|ack|resolve`: counselor alerts from the command line."""
 
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-COMMANDS: list[click.Command] = []
+from bot.cli.common import runtime, transaction
+from bot.models import Alert, Counselor
+from bot.phones import InvalidPhone, normalize_phone
+from bot.services.alert_actions import acknowledge, resolve
+from bot.services.alerts import who
+
+
+@click.group("alert", cls=AppGroup)
+def alert_group() -> None:
+    """Counselor alerts: list, acknowledge, resolve."""
+
+
+def _counselor(session: Session, phone: str) -> Counselor:
+    try:
+        number = normalize_phone(phone)
+    except InvalidPhone as exc:
+        raise ValueError(str(exc)) from None
+    found = session.scalar(select(Counselor).where(Counselor.phone == number, Counselor.active))
+    if found is None:
+        raise ValueError(f"{number} is not an active counselor's phone")
+    return found
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%dT%H:%MZ") if value else "-"
+
+
+@alert_group.command("list")
+@click.option("--open", "only_open", is_flag=True, help="Only alerts not yet resolved.")
+def alert_list(only_open: bool) -> None:
+    """List alerts, newest first: id, level, state, who, created, step, deadline, reasons."""
+    with transaction() as session:
+        stmt = select(Alert).order_by(Alert.id.desc())
+        if only_open:
+            stmt = stmt.where(Alert.state != "resolved")
+        for a in session.scalars(stmt):
+            reasons = ", ".join(a.reasons or []) or a.kind
+            click.echo(f"{a.id}\t{a.level}\t{a.state}\t{who(session, a)}\t{a.kind}\t"
+                       f"created {_when(a.created_at)}\tstep {a.step}\t"
+                       f"deadline {_when(a.deadline_at)}\t{reasons}")
+
+
+@alert_group.command("ack")
+@click.argument("alert_id", type=int)
+@click.option("--by", "phone", required=True, help="The acknowledging counselor's phone.")
+def alert_ack(alert_id: int, phone: str) -> None:
+    """Acknowledge an alert: its escalation stops."""
+    rt = runtime()
+    with transaction() as session:
+        counselor = _counselor(session, phone)
+        acknowledge(session, rt, alert_id, counselor, now=rt.now(), via="cli")
+        click.echo(f"alert {alert_id} acknowledged by {counselor.name}")
+
+
+@alert_group.command("resolve")
+@click.argument("alert_id", type=int)
+@click.option("--by", "phone", required=True, help="The resolving counselor's phone.")
+@click.option("--note", default=None, help="What was done (kept with the alert).")
+def alert_resolve(alert_id: int, phone: str, note: str | None) -> None:
+    """Resolve an alert, with an optional note."""
+    rt = runtime()
+    with transaction() as session:
+        counselor = _counselor(session, phone)
+        resolve(session, rt, alert_id, counselor, now=rt.now(), via="cli", note=note)
+        click.echo(f"alert {alert_id} resolved by {counselor.name}")
+
+
+COMMANDS: list[click.Command] = [alert_group]

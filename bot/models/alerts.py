@@ -20,11 +20,14 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
-    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselors.id"), index=True)
+    # Both empty for crisis language from an unknown number (then `phone` says who texted).
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
+    counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
     level: Mapped[str] = mapped_column(String(10))  # crisis | urgent | concern
     kind: Mapped[str] = mapped_column(String(30))  # triage | missed_checkins | absence | ...
     reasons: Mapped[list] = mapped_column(JSON, default=list)
+    summary: Mapped[str | None] = mapped_column(String(120))  # the few words staff texts carry
     message_log_id: Mapped[int | None] = mapped_column(ForeignKey("message_log.id"))
     state: Mapped[str] = mapped_column(String(14), default="open", index=True)
     step: Mapped[int] = mapped_column(Integer, default=0)  # position on the escalation ladder
@@ -48,4 +51,5 @@ class AlertEvent(Base):
     action: Mapped[str] = mapped_column(String(20))
     counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"))
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    message_log_id: Mapped[int | None] = mapped_column(ForeignKey("message_log.id"))
     detail: Mapped[str | None] = mapped_column(String(300))

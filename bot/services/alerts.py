@@ -1,17 +1,24 @@
-"""Raising counselor alerts (the escalation ladder and acknowledgements build on this)."""
+"""Raising counselor alerts and telling staff about them (the ladder builds on this)."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.models import Alert, AlertEvent, Counselor, Participant
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS, enqueue
 from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+LEVEL_RANK = {"concern": 1, "urgent": 2, "crisis": 3}
+FOLLOW_UP_WINDOW = timedelta(hours=24)  # a new text this soon joins the open alert it echoes
 
 
 @dataclass
@@ -22,6 +29,20 @@ class RaisedAlert:
     outbox_ids: list[int] = field(default_factory=list)
 
 
+def short_summary(reasons: Sequence[str], limit: int = 80) -> str:
+    """Staff-facing summary from triage reasons: the first two, without their details."""
+    parts = [re.sub(r"\s*\(.*?\)", "", r).strip() for r in reasons[:2]]
+    text = "; ".join(p for p in parts if p) or "needs a look"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def who(session: Session, alert: Alert) -> str:
+    """The minimum-necessary reference to the person an alert is about."""
+    if alert.participant_id is not None:
+        return session.get(Participant, alert.participant_id).first_name_initial
+    return f"unknown number ending {(alert.phone or '')[-4:]}"
+
+
 def alert_text(alert: Alert, participant: Participant, summary: str) -> str:
     """The short staff text: minimum necessary, a reference, and how to acknowledge."""
     return (
@@ -30,11 +51,49 @@ def alert_text(alert: Alert, participant: Participant, summary: str) -> str:
     )
 
 
+def staff_text(session: Session, runtime: Runtime, alert: Alert, key: str, **values) -> str:
+    """Render staff wording `key` (config/messages/alerts.yaml) for `alert`."""
+    return runtime.program.text(
+        key, runtime.program.default_language, None, id=alert.id, level=alert.level.upper(),
+        who=who(session, alert), summary=alert.summary or "needs a look", **values,
+    )
+
+
+def page(
+    session: Session,
+    runtime: Runtime,
+    alert: Alert,
+    counselors: Sequence[Counselor],
+    *,
+    body: str,
+    tag: str,
+    action: str,
+    now: datetime,
+) -> list[int]:
+    """Queue `body` to each counselor once per (alert, tag); log an AlertEvent and audit each."""
+    ids = []
+    priority = PRIORITY_CRISIS if alert.level == "crisis" else PRIORITY_ALERT
+    for counselor in counselors:
+        row = enqueue(
+            session, to=counselor.phone, body=body, kind=f"alert.{alert.level}",
+            dedupe_key=f"alert:{alert.id}:{tag}:{counselor.id}", now=now, priority=priority,
+            party="counselor",
+        )
+        if row is None:
+            continue
+        ids.append(row.id)
+        session.add(AlertEvent(alert_id=alert.id, at=now, action=action,
+                               counselor_id=counselor.id, outbox_id=row.id, detail=tag))
+        audit.record(session, f"alert.{action}", now=now, subject_type="alert",
+                     subject_id=alert.id, counselor_id=counselor.id, outbox_id=row.id, step=tag)
+    return ids
+
+
 def raise_alert(
     session: Session,
     runtime: Runtime,
     *,
-    participant: Participant,
+    participant: Participant | None,
     level: str,
     kind: str,
     reasons: Sequence[str],
@@ -42,27 +101,77 @@ def raise_alert(
     now: datetime,
     dedupe_key: str,
     message_log_id: int | None = None,
+    phone: str | None = None,
 ) -> RaisedAlert | None:
-    """Create an alert and queue the assigned counselor's text; None if `dedupe_key` exists."""
+    """Create an alert and text the people its level notifies; None if `dedupe_key` exists.
+
+    `participant` is None only for crisis language from an unknown `phone`.
+    """
+    from bot.rules.ladder import deadline_after
+    from bot.services.escalation import first_recipients, ladder_for
+
+    if level not in LEVEL_RANK:
+        raise ValueError(f"alert level must be one of {tuple(LEVEL_RANK)}, not {level!r}")
     if session.scalar(select(Alert.id).where(Alert.dedupe_key == dedupe_key)):
         return None
+    ladder = ladder_for(runtime.program)
     alert = Alert(
-        dedupe_key=dedupe_key, participant_id=participant.id,
-        counselor_id=participant.counselor_id, level=level, kind=kind, reasons=list(reasons),
+        dedupe_key=dedupe_key, participant_id=participant.id if participant else None,
+        counselor_id=participant.counselor_id if participant else None, phone=phone,
+        level=level, kind=kind[:30], reasons=list(reasons), summary=summary[:120],
         message_log_id=message_log_id, state="open", step=0, created_at=now,
+        deadline_at=deadline_after(ladder, level, 0, now),
     )
     session.add(alert)
     session.flush()
-    session.add(AlertEvent(alert_id=alert.id, at=now, action="created", detail=kind))
-    counselor = session.get(Counselor, participant.counselor_id)
-    row = enqueue(
-        session, to=counselor.phone, body=alert_text(alert, participant, summary),
-        kind=f"alert.{level}", dedupe_key=f"alert:{alert.id}:step0:{counselor.id}", now=now,
-        priority=PRIORITY_CRISIS if level == "crisis" else PRIORITY_ALERT, party="counselor",
+    session.add(AlertEvent(alert_id=alert.id, at=now, action="created", detail=kind[:300],
+                           message_log_id=message_log_id))
+    audit.record(session, "alert.raised", now=now, subject_type="alert", subject_id=alert.id,
+                 level=level, kind=kind, reasons=list(reasons))
+    counselors = first_recipients(session, ladder, alert)
+    if not counselors:
+        log.warning("alert %s (%s): no active counselor to notify", alert.id, level)
+    body = staff_text(session, runtime, alert, "alert.staff.new")
+    ids = page(session, runtime, alert, counselors, body=body, tag="step0", action="notified",
+               now=now)
+    return RaisedAlert(alert, ids)
+
+
+def open_alert_like(
+    session: Session, *, participant_id: int | None, phone: str | None, level: str, now: datetime
+) -> Alert | None:
+    """A recent unresolved alert about the same person at `level` or above, if any."""
+    stmt = select(Alert).where(
+        Alert.state != "resolved", Alert.created_at >= now - FOLLOW_UP_WINDOW,
+        Alert.level.in_([lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[level]]),
     )
-    raised = RaisedAlert(alert)
-    if row is not None:
-        raised.outbox_ids.append(row.id)
-        session.add(AlertEvent(alert_id=alert.id, at=now, action="notified",
-                               counselor_id=counselor.id, outbox_id=row.id))
-    return raised
+    if participant_id is not None:
+        stmt = stmt.where(Alert.participant_id == participant_id)
+    else:
+        stmt = stmt.where(Alert.phone == phone, Alert.participant_id.is_(None))
+    return session.scalars(stmt.order_by(Alert.id.desc()).limit(1)).first()
+
+
+def follow_up(
+    session: Session, runtime: Runtime, alert: Alert, *, message_log_id: int, now: datetime
+) -> list[int]:
+    """Log another text on an open alert and tell who has it (a crisis: everyone paged first).
+
+    Other levels tell only the counselor who acknowledged; until then the ladder does the rest.
+    """
+    from bot.services.escalation import first_notified
+
+    session.add(AlertEvent(alert_id=alert.id, at=now, action="follow_up",
+                           message_log_id=message_log_id))
+    audit.record(session, "alert.follow_up", now=now, subject_type="alert", subject_id=alert.id,
+                 message_log_id=message_log_id)
+    if alert.state == "acknowledged" and alert.acknowledged_by is not None:
+        people = [session.get(Counselor, alert.acknowledged_by)]
+    elif alert.level == "crisis":
+        people = first_notified(session, alert)
+    else:
+        return []
+    key = "alert.staff.again" if alert.state == "acknowledged" else "alert.staff.again_open"
+    body = staff_text(session, runtime, alert, key)
+    return page(session, runtime, alert, people, body=body, tag=f"msg{message_log_id}",
+                action="notified", now=now)
