@@ -83,7 +83,7 @@ def test_opt_out_gets_exactly_one_confirmation(text_in, db_session, body):
     first = text_in(p.phone, body)
     assert replies(first) == 1
     assert "START" in first.get_data(as_text=True)
-    assert db_session.get(PhoneNumber, p.phone).opted_out
+    assert db_session.get(PhoneNumber, p.phone, populate_existing=True).opted_out
     second = text_in(p.phone, body)
     assert replies(second) == 0
     assert outbound(db_session, p.phone) == 1
@@ -111,7 +111,7 @@ def test_after_stop_nothing_is_sent_until_start(text_in, db_session, runtime, tw
     # START opts back in, with one confirmation, and replies flow again.
     back = text_in(p.phone, "Start")
     assert replies(back) == 1
-    assert not db_session.get(PhoneNumber, p.phone).opted_out
+    assert not db_session.get(PhoneNumber, p.phone, populate_existing=True).opted_out
     assert replies(text_in(p.phone, "hello again")) == 1
 
 
@@ -121,7 +121,7 @@ def test_each_opt_in_word_turns_texts_back_on(text_in, db_session, word):
     text_in(p.phone, "STOP")
     response = text_in(p.phone, word)
     assert replies(response) == 1
-    assert not db_session.get(PhoneNumber, p.phone).opted_out
+    assert not db_session.get(PhoneNumber, p.phone, populate_existing=True).opted_out
 
 
 @pytest.mark.parametrize("yes", ["yes", "Yes?", "YES."])
@@ -156,7 +156,7 @@ def test_spanish_speaker_gets_spanish_confirmation(text_in, db_session):
 def test_unknown_number_can_opt_out_too(text_in, db_session, runtime, clock, twilio):
     stranger = "+14155559871"
     assert replies(text_in(stranger, "STOP")) == 1
-    assert db_session.get(PhoneNumber, stranger).opted_out
+    assert db_session.get(PhoneNumber, stranger, populate_existing=True).opted_out
     with runtime.Session() as s, s.begin():
         enqueue(s, to=stranger, body="hi", kind="test", dedupe_key="x", now=clock(),
                 party="unknown")
