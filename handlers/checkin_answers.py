@@ -1,10 +1,58 @@
-"""Placeholder until issue 3 (reminders and check-ins) fills it in: handles nothing yet."""
+"""Answers to the daily check-in, matched to the open check-in one question at a time."""
 
 from __future__ import annotations
 
+import re
+
+from bot.rules.keywords import normalize
+from bot.services.schedule.checkins import open_checkin, recent_cravings, record_answer
+from bot.services.schedule.config import schedule_config
+from bot.triage import looks_like_other_message, parse_craving, parse_mood, parse_use, triage
+from handlers import triage_actions
 from handlers.turn import Turn
+
+_SKIP = re.compile(r"^(?:skip|pass|saltar|salta|paso|omitir)$")
+_UNSET = object()
+
+
+def _understand(step: str, text: str):
+    """The answer to `step` in `text`, None for a skipped mood, or _UNSET if not understood."""
+    if step == "craving":
+        value = parse_craving(text, expect_craving=True)
+    elif step == "use":
+        value = parse_use(text, expect_use=True)
+    else:
+        if _SKIP.match(normalize(text)):
+            return None
+        value = parse_mood(text, expect_mood=True)
+    return _UNSET if value is None else value
 
 
 def handle(turn: Turn) -> bool:
-    """Not implemented yet: pass the text on."""
-    return False
+    """Record an answer to the open check-in and ask the next question (or say thanks)."""
+    person = turn.party.participant
+    if person is None:
+        return False
+    checkin = open_checkin(turn.session, person.id, turn.now)
+    text = turn.message.body
+    if checkin is None or looks_like_other_message(text):
+        return False
+    step = checkin.step
+    value = _understand(step, text)
+    if value is _UNSET:
+        if checkin.reasks:
+            return False  # asked twice already: let the team see it as a message
+        checkin.reasks, checkin.prompted_at = 1, turn.now
+        return turn.answer("checkin_unclear", f"checkin.{step}.again")
+    history = recent_cravings(turn.session, person.id, turn.now)
+    ask_mood = schedule_config(turn.program).ask_mood
+    progress = record_answer(checkin, step, value, turn.now, ask_mood)
+    if step == "craving" and (used := parse_use(text)) is not None:
+        progress = record_answer(checkin, "use", used, turn.now, ask_mood)  # "3, no use"
+    checkin.prompted_at = turn.now
+    turn.intent = "checkin_answer"
+    if value is not None or step != "mood":  # a skipped mood has nothing to rate
+        result = triage(text, expect=step, recent_cravings=history)
+        triage_actions.act_on(turn, result, context="checkin")
+    turn.say(progress.next_key)
+    return True

@@ -1,14 +1,114 @@
-"""Placeholder until issue 3 (reminders and check-ins) fills it in: plans nothing yet."""
+"""The schedule sweep: plan reminder and check-in fires, fire what is due, settle missed ones.
+
+Everything is set-based: fires are planned with INSERT ... SELECT ... ON CONFLICT DO NOTHING
+(one statement per time-zone/check-in-time pair or per session and offset), never by a loop
+over participants, and never as one APScheduler job per participant.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
+from bot.models import Group, Participant
+from bot.models.schedule import PlannerMark, TherapySession
+from bot.program import Program
 from bot.runtime import Runtime
+from bot.services.schedule import groups as group_service
+from bot.services.schedule.checkins import mark_missed
+from bot.services.schedule.config import ScheduleConfig, schedule_config
+from bot.services.schedule.weekly import retire_weekly, weekly_rows
+from bot.sql import for_update_skip_locked, insert_ignoring_duplicates
+from schedules.checkins import plan_checkins
+from schedules.fires import fire_due, supersede_reminders, withdraw_discharged
+from schedules.reminders import plan_reminders
+
+MARK = "schedule"
+log = logging.getLogger(__name__)
+
+
+def claim_mark(session: Session, name: str = MARK) -> PlannerMark | None:
+    """Lock the planner's row; None when another clock holds it (it is doing this pass)."""
+    insert_ignoring_duplicates(session, PlannerMark.__table__, [{"name": name}], key=["name"])
+    return session.scalars(
+        for_update_skip_locked(select(PlannerMark).where(PlannerMark.name == name), session)
+    ).one_or_none()
 
 
 def sweep(session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
-    """Nothing is planned yet."""
-    return {}
+    """One planning-and-firing pass as of `now`; returns counts for the pass summary."""
+    mark = claim_mark(session)
+    if mark is None:
+        return {"busy": 1}
+    program, config = runtime.program, schedule_config(runtime.program)
+    counts = {"weekly_retired": sync_groups(session, program, mark, now)}
+    counts["sessions_added"] = materialize_weekly(session, config, now)
+    counts["resumed"] = resume_expired_pauses(session, now)
+    counts["withdrawn"] = withdraw_discharged(session, now)
+    counts.update(plan(session, config, mark, now))
+    counts["superseded"] = supersede_reminders(session, now)
+    counts.update(fire_due(session, program, config, now))
+    counts.update(mark_missed(session, runtime, now, config.missed_before_alert))
+    return {key: value for key, value in counts.items() if value}
+
+
+def plan(session: Session, config: ScheduleConfig, mark: PlannerMark, now: datetime
+         ) -> dict[str, int]:
+    """Plan fires due between the last planned instant and `now` + lookahead; move the mark."""
+    start = mark.through or (now - timedelta(minutes=1))  # first pass: what is due now
+    start = max(start, now - config.max_catch_up)
+    end = now + config.lookahead
+    fresh_since = mark.ran_at or (now - config.max_catch_up)
+    counts = {"checkins_planned": 0, "reminders_planned": 0}
+    if end > start:
+        counts["checkins_planned"] = plan_checkins(session, start, end, now)
+    counts["reminders_planned"] = plan_reminders(
+        session, config.reminder_offsets, start, max(start, end), now, fresh_since)
+    mark.through = max(end, mark.through or end)
+    mark.ran_at = max(now, mark.ran_at or now)
+    return counts
+
+
+def materialize_weekly(session: Session, config: ScheduleConfig, now: datetime) -> int:
+    """Store the weekly meetings coming up soon enough to need reminders (once each)."""
+    groups = list(session.scalars(select(Group).where(Group.weekly.is_not(None))))
+    if not groups:
+        return 0
+    first = (now - timedelta(days=1)).date()
+    last = (now + config.longest_offset + config.lookahead + timedelta(days=2)).date()
+    rows = weekly_rows(groups, first, last, now)
+    added = 0
+    for start in range(0, len(rows), 500):
+        added += insert_ignoring_duplicates(
+            session, TherapySession.__table__, rows[start:start + 500], key=["occurrence_key"])
+    return added
+
+
+def sync_groups(session: Session, program: Program, mark: PlannerMark, now: datetime) -> int:
+    """Apply the program file's `groups:` list when it changed since the last sync."""
+    try:
+        entries = group_service.validate_program_groups(program.raw.get("groups"))
+    except group_service.GroupError as exc:
+        log.error("%s; the program file's groups were not applied", exc)
+        return 0
+    digest = group_service.program_groups_digest(entries)
+    if mark.digest == digest:
+        return 0
+    changed = group_service.sync_program_groups(session, entries, program.timezone, now)
+    mark.digest = digest
+    return retire_weekly(session, changed, now) if changed else 0
+
+
+def resume_expired_pauses(session: Session, now: datetime) -> int:
+    """Turn check-ins back on for pauses whose end date has passed everywhere on Earth."""
+    result = session.execute(
+        update(Participant)
+        .where(and_(Participant.status == "paused", Participant.paused_until.is_not(None),
+                    Participant.paused_until < (now - timedelta(days=1)).date()))
+        .values(status="active", paused_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

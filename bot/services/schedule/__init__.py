@@ -1,0 +1,1 @@
+"""Services for the schedule: groups, sessions, check-ins, confirmations, attendance, pausing."""

@@ -1,0 +1,56 @@
+"""Staff marking attendance; an absence nobody warned us about alerts the counselor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.models import Participant
+from bot.models.schedule import Attendance, ReminderConfirmation, TherapySession
+from bot.runtime import Runtime
+from bot.services.alerts import raise_alert
+from bot.services.schedule.sessions import SessionError
+from bot.services.schedule.wording import when_text
+
+
+def mark_attendance(
+    session: Session, runtime: Runtime, therapy: TherapySession, participant: Participant,
+    present: bool, now: datetime, actor: str = "staff:cli",
+) -> bool:
+    """Record present/absent (re-marking overwrites); returns True if an alert was raised."""
+    belongs = (therapy.participant_id == participant.id) if therapy.group_id is None else (
+        participant.group_id == therapy.group_id)
+    if not belongs:
+        raise SessionError(f"{participant.phone} is not expected at session {therapy.id}")
+    if therapy.status == "cancelled":
+        raise SessionError(f"session {therapy.id} was cancelled")
+    if therapy.starts_at > now:
+        raise SessionError(f"session {therapy.id} has not started yet")
+    row = session.scalar(select(Attendance).where(
+        Attendance.session_id == therapy.id, Attendance.participant_id == participant.id))
+    if row is None:
+        row = Attendance(session_id=therapy.id, participant_id=participant.id)
+        session.add(row)
+    row.present, row.marked_at, row.marked_by = present, now, actor
+    audit.record(session, "attendance.marked", now=now, actor=actor, subject_type="session",
+                 subject_id=therapy.id, participant_id=participant.id, present=present)
+    if present:
+        return False
+    warned = session.scalar(select(ReminderConfirmation.id).where(
+        ReminderConfirmation.session_id == therapy.id,
+        ReminderConfirmation.participant_id == participant.id,
+        ReminderConfirmation.answer == "cant_make_it",
+        ReminderConfirmation.answered_at <= therapy.ends_at))
+    if warned:
+        return False
+    what = "group" if therapy.group_id else "appointment"
+    when = when_text(therapy.starts_at, runtime.program.timezone, "en")
+    raised = raise_alert(
+        session, runtime, participant=participant, level="concern", kind="absence",
+        reasons=[f"absent from {what} without notice"], summary=f"missed {what} {when}",
+        now=now, dedupe_key=f"absence:{therapy.id}:{participant.id}",
+    )
+    return raised is not None
