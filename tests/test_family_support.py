@@ -85,3 +85,19 @@ def full_opt_in(runner, db_session, text_in, ppl: People, **kw) -> Consent:
     db_session.refresh(consent)
     assert consent.state == "active"
     return consent
+
+
+def add_checkin(db_session, participant_id: int, at, *, answered: bool, **answers):
+    """A check-in asked at `at` (answered five minutes later, or missed)."""
+    from datetime import timedelta
+
+    from bot.models.schedule import CheckIn
+
+    row = CheckIn(
+        participant_id=participant_id, local_date=at.date(), asked_at=at, prompted_at=at,
+        closes_at=at + timedelta(hours=20), answered_at=at + timedelta(minutes=5) if answered
+        else None, step="done" if answered else "craving", missed=not answered, **answers,
+    )
+    db_session.add(row)
+    db_session.flush()
+    return row

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Participant
 from bot.models.family import Consent, Disclosure, FamilyContact
+from bot.outbox import is_opted_out
 from bot.program import Program
 from bot.rules.family_scopes import (
     ATTENDANCE,
@@ -44,6 +45,8 @@ def plan_updates(session: Session, program: Program, now: datetime) -> dict[str,
         participant = session.get(Participant, consent.participant_id)
         if participant is None or participant.status == "discharged":
             continue
+        if is_opted_out(session, consent.recipient_phone):
+            continue  # they replied STOP: nothing is planned (or recorded) until START
         contact = session.get(FamilyContact, consent.family_contact_id)
         zone = ZoneInfo(contact.timezone)
         if not program.in_quiet_window(now.astimezone(zone).time()):
