@@ -46,7 +46,7 @@ class RiskCategory:
     regex: re.Pattern[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TriageRules:
     """Thresholds and phrase lists that decide how a reply is understood and how risky it is."""
 

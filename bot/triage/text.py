@@ -24,10 +24,13 @@ _APOSTROPHE_IN_WORD = re.compile(r"(?<=\w)'(?=\w)")
 # Keep decimals (7.5), times (7:30), ratings (7/10) and ranges (7-8); everything else that
 # ends a clause becomes " , " so patterns never run across two clauses by accident.
 _CLAUSE = re.compile(r"(?<!\d)[.:](?!\d)|[.:](?=\s|$)|[,;!?¡¿()\[\]{}\"'\u2026|]")
-_SPACE_PUNCT = re.compile(r"[_*~^=<>\\]|(?<!\d)[-/]|[-/](?!\d)")
+_SPACE_PUNCT = re.compile(r"[_*~^=<>\\]|(?<!\d)/|/(?!\d)|-(?!\d)")
 _SPACES = re.compile(r"\s+")
 _COMMAS = re.compile(r"(?: ,)+")
 _LONG_RUN = re.compile(r"([a-z])\1{2,}")
+# "i w a n t to die": three or more single letters in a row are probably one spaced-out word.
+_ONE_LETTER_WORDS = frozenset("iayou")
+_SPACED = re.compile(r"(?<!\w)[a-z](?: [a-z](?!\w)){2,}")
 
 
 def _fold(text: str) -> str:
@@ -54,10 +57,21 @@ def basic_form(text: str) -> str:
     return text
 
 
+def _join_spaced(match: re.Match[str]) -> str:
+    letters = match.group(0).split()
+    # A leading "i", "a" or "y" is usually a word of its own: "i w a n t" is "i want".
+    if letters[0] in _ONE_LETTER_WORDS and len(letters) >= 4:
+        return letters[0] + " " + "".join(letters[1:])
+    return "".join(letters)
+
+
 def letter_variants(text: str) -> tuple[str, ...]:
-    """Return the text with long letter runs cut to two ("killl") and, if different, to one."""
-    if not _LONG_RUN.search(text):
-        return (text,)
-    two = _LONG_RUN.sub(r"\1\1", text)
-    one = _LONG_RUN.sub(r"\1", text)
-    return (two, one)
+    """Return the text plus readings with letter runs cut ("killl") and spaced letters joined."""
+    variants = [text]
+    if _SPACED.search(text):
+        variants.append(_SPACED.sub(_join_spaced, text))
+    if _LONG_RUN.search(text):
+        variants = [_LONG_RUN.sub(r"\1\1", v) for v in variants] + [
+            _LONG_RUN.sub(r"\1", v) for v in variants
+        ]
+    return tuple(dict.fromkeys(variants))

@@ -1,0 +1,143 @@
+"""Loading the triage rules, thresholds from YAML, and robustness on odd input."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.triage import Triage, TriageRules, load_rules, triage
+from bot.triage.rules import rules_from_dict
+
+DEFAULT_YAML = Path(__file__).parents[1] / "config" / "triage.yaml"
+
+
+def _custom_rules(tmp_path: Path, **thresholds: int) -> TriageRules:
+    data = yaml.safe_load(DEFAULT_YAML.read_text(encoding="utf-8"))
+    data["thresholds"].update(thresholds)
+    path = tmp_path / "triage.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_rules(path)
+
+
+def test_default_rules_are_cached_and_hold_the_documented_thresholds() -> None:
+    rules = load_rules()
+    assert rules is load_rules()
+    assert (rules.urgent_craving, rules.concern_craving, rules.craving_rise) == (9, 7, 3)
+    assert {c.name for c in rules.risk} >= {
+        "suicidal",
+        "self_harm",
+        "overdose",
+        "danger",
+        "method",
+        "reported_use",
+        "about_to_use",
+        "intoxicated",
+        "distress",
+        "asks_for_help",
+        "quits_program",
+    }
+
+
+def test_every_risk_category_has_english_and_spanish_phrases() -> None:
+    data = yaml.safe_load(DEFAULT_YAML.read_text(encoding="utf-8"))
+    for name, block in data["risk"].items():
+        assert block.get("en") and block.get("es"), name
+
+
+def test_clinic_thresholds_change_levels(tmp_path: Path) -> None:
+    strict = _custom_rules(tmp_path, urgent_craving=7, concern_craving=5)
+    assert triage("7", expect="craving", rules=strict).level == "urgent"
+    assert triage("5", expect="craving", rules=strict).level == "concern"
+    assert triage("5", expect="craving").level == "none"
+
+
+def test_craving_rise_is_measured_against_the_recent_average() -> None:
+    result = triage("6", expect="craving", recent_cravings=[2, 2, 2])
+    assert result.level == "concern"
+    assert "craving rise +4 over recent average" in result.reasons
+    assert triage("6", expect="craving", recent_cravings=[4, 4]).level == "none"
+    assert triage("6", expect="craving").level == "none"
+
+
+def test_reasons_name_threshold_and_most_serious_comes_first() -> None:
+    result = triage("used last night, cravings 9, i want to die")
+    assert result.level == "crisis"
+    assert result.reasons[0] == "suicidal language"
+    assert "reported use" in result.reasons
+    assert "craving 9 (urgent threshold 9)" in result.reasons
+
+
+def test_json_dict_has_exactly_the_fixed_shape() -> None:
+    result = triage("like a 9 tbh", expect="craving")
+    assert isinstance(result, Triage)
+    assert result.to_json_dict() == {
+        "text": "like a 9 tbh",
+        "level": "urgent",
+        "craving": 9,
+        "used": None,
+        "reasons": ["craving 9 (urgent threshold 9)"],
+    }
+    json.dumps(result.to_json_dict())
+
+
+def test_unknown_expect_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        triage("7", expect="cravings")
+
+
+def test_unquoted_yes_in_yaml_is_reported_not_silently_used() -> None:
+    with pytest.raises(ValueError, match="quoted strings"):
+        rules_from_dict({"affirmative": {"en": [True]}})
+
+
+def test_bad_pattern_names_its_category() -> None:
+    with pytest.raises(ValueError, match="risk.suicidal"):
+        rules_from_dict({"risk": {"suicidal": {"level": "crisis", "en": ["(unclosed"]}}})
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I WANT TO DIE!!!", "crisis"),
+        ("i   want\tto\n die", "crisis"),
+        ("\u200fI want to die\u200f", "crisis"),
+        ("I\u200b want\u200d to die", "crisis"),
+        ("I want\x00 to die", "crisis"),
+        ("i want to dieeeee", "crisis"),
+        ("sooooo drunk", "urgent"),
+        ("I\u2019m so drunk", "urgent"),
+        ("recai", "urgent"),
+        ("recaí", "urgent"),
+        ("ya no puedo mas", "crisis"),
+        ("ya no puedo más", "crisis"),
+        ("ＩＭ ＳＯ ＤＲＵＮＫ", "urgent"),
+        ("💊", "crisis"),
+        ("🙂🙂🙂", "none"),
+        ("", "none"),
+        ("   ", "none"),
+        ("\x00\x00", "none"),
+        ("?!?!", "none"),
+    ],
+)
+def test_normalisation(text: str, level: str) -> None:
+    assert triage(text).level == level
+
+
+def test_very_long_input_is_handled_quickly() -> None:
+    filler = "went to group and had a good talk with everyone there. " * 190
+    started = time.perf_counter()
+    calm = triage(filler)
+    alarming = triage(filler + "honestly i want to die")
+    assert time.perf_counter() - started < 1.0
+    assert len(filler) > 10_000
+    assert calm.level == "none"
+    assert alarming.level == "crisis"
+
+
+def test_odd_characters_do_not_raise() -> None:
+    for text in ["\ud800", "\x1b[31m", "🏳️‍🌈" * 500, "a" * 20_000, "7" * 5000, "/" * 999]:
+        assert triage(text, expect="craving").level in {"none", "concern", "urgent", "crisis"}
