@@ -99,7 +99,7 @@ def advance(session: Session, runtime: Runtime, alert: Alert, now: datetime) -> 
             session.add(AlertEvent(alert_id=alert.id, at=now, action="skipped",
                                    detail=f"step{step.number} {step.action}: nobody to text"))
             audit.record(session, "alert.step_skipped", now=now, subject_type="alert",
-                         subject_id=alert.id, step=step.number, action=step.action)
+                         subject_id=alert.id, step=step.number, audience=step.action)
             alert.deadline_at = now if step.deadline is not None else None
             continue
         minutes = max(1, int((now - alert.created_at).total_seconds() // 60))
