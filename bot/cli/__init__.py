@@ -23,10 +23,13 @@ def init_app(app: Flask) -> None:
         schedule_cmds,
     )
 
+    from bot.cli.triage_cmd import triage_command
+
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
     for module in modules:
         for command in module.COMMANDS:
             app.cli.add_command(command)
+    app.cli.add_command(triage_command)
 
 
 def main(argv: list[str] | None = None) -> None:
