@@ -22,7 +22,6 @@ def init_app(app: Flask) -> None:
         processes,
         schedule_cmds,
     )
-
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
