@@ -55,7 +55,7 @@ def plan_reminders(
         .outerjoin(Group, TherapySession.group_id == Group.id)
         .outerjoin(Participant, TherapySession.participant_id == Participant.id)
         .where(
-            TherapySession.status == "scheduled", TherapySession.starts_at > now,
+            TherapySession.status == "scheduled", TherapySession.starts_at > start,
             or_(TherapySession.starts_at <= end + longest + DST_SLACK,
                 TherapySession.changed_at > fresh_since),
         )
@@ -63,7 +63,7 @@ def plan_reminders(
     added = 0
     for therapy, group_zone, person_zone in candidates:
         tz = ZoneInfo(group_zone or person_zone)
-        fresh = therapy.changed_at > fresh_since
+        fresh = therapy.changed_at > fresh_since and therapy.starts_at > now
         times = reminder_times(therapy.starts_at, offsets, tz)
         for offset, due in due_in_window(times, start, end, fresh, now):
             added += _insert(session, therapy, offset, due, now)
