@@ -1,7 +1,18 @@
-"""The labelled message set in tests/triage_cases/, case by case, and the scores over it."""
+"""The labelled message sets in tests/triage_cases/, case by case, and the scores over them.
+
+Two kinds of data file:
+- the original set (crisis, urgent, concern, routine, craving): exact levels are checked;
+- held-out batches (heldoutN_*.yaml), each written and labelled before triage was run on it,
+  to measure how the rules generalise. They are checked against the quality targets:
+  a crisis must be rated crisis, use/urgent urgent or crisis, routine never urgent or crisis,
+  concern at least concern.
+
+`python -m tests.test_triage_cases` prints the scores of every batch.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +23,16 @@ from bot.triage import load_rules, triage
 
 CASES_DIR = Path(__file__).parent / "triage_cases"
 LEVEL_FILES = ("crisis", "urgent", "concern", "routine")
+HELDOUT_FILES = tuple(sorted(p.stem for p in CASES_DIR.glob("heldout*.yaml")))
 _LABEL_KEYS = ("level", "craving", "used", "expect", "recent_cravings", "topic")
+SERIOUS = frozenset({"urgent", "crisis"})
+# What a held-out case's level may come out as and still meet the quality targets.
+ACCEPTABLE = {
+    "crisis": {"crisis"},
+    "urgent": {"urgent", "crisis"},
+    "concern": {"concern", "urgent", "crisis"},
+    "none": {"none", "concern"},
+}
 
 
 def load_cases(name: str) -> list[dict[str, Any]]:
@@ -68,34 +88,89 @@ def test_craving(case: dict[str, Any]) -> None:
     assert _run(case).craving == case["craving"]
 
 
+@pytest.mark.parametrize("case", _params(HELDOUT_FILES))
+def test_heldout(case: dict[str, Any]) -> None:
+    assert not (case.get("known_miss") and case.get("level") == "crisis"), "never xfail a crisis"
+    result = _run(case)
+    if "level" in case:
+        assert result.level in ACCEPTABLE[case["level"]], (result.level, result.reasons)
+    if "craving" in case:
+        assert result.craving == case["craving"]
+    if "used" in case:
+        assert result.used is case["used"]
+
+
 def _rate(hits: int, total: int) -> float:
-    return hits / total if total else 0.0
+    return hits / total if total else 1.0
 
 
-def test_scores_over_labelled_set() -> None:
-    crisis = load_cases("crisis")
-    urgent = load_cases("urgent")
-    routine = load_cases("routine")
-    craving = load_cases("craving") + [
-        c for name in LEVEL_FILES for c in load_cases(name) if "craving" in c
-    ]
-    serious = {"urgent", "crisis"}
+def scores(cases: list[dict[str, Any]]) -> dict[str, tuple[float, int, list[str]]]:
+    """Score cases by their labels: {metric: (rate, count, texts that missed)}."""
+    buckets: dict[str, list[tuple[bool, str]]] = {
+        "crisis recall": [],
+        "use/urgent recall (urgent or crisis)": [],
+        "routine false alarms (urgent or crisis)": [],
+        "routine rated exactly none": [],
+        "concern caught (concern or higher)": [],
+        "craving exact accuracy": [],
+    }
+    for case in cases:
+        result = _run(case)
+        text = f"{case['text']!r} -> {result.level} {list(result.reasons)}"
+        level = case.get("level")
+        if level == "crisis":
+            buckets["crisis recall"].append((result.level == "crisis", text))
+        elif level == "urgent":
+            buckets["use/urgent recall (urgent or crisis)"].append((result.level in SERIOUS, text))
+        elif level == "none" and "craving" not in case:
+            # a false alarm is the miss here: store "ok" as not-serious
+            buckets["routine false alarms (urgent or crisis)"].append(
+                (result.level not in SERIOUS, text)
+            )
+            buckets["routine rated exactly none"].append((result.level == "none", text))
+        elif level == "concern":
+            buckets["concern caught (concern or higher)"].append((result.level != "none", text))
+        if "craving" in case:
+            buckets["craving exact accuracy"].append(
+                (result.craving == case["craving"], f"{text} craving={result.craving}")
+            )
+    out = {}
+    for name, items in buckets.items():
+        ok = sum(hit for hit, _ in items)
+        rate = _rate(ok, len(items))
+        if name.startswith("routine false"):
+            rate = 1 - rate if items else 0.0
+        out[name] = (rate, len(items), [t for hit, t in items if not hit])
+    return out
 
-    crisis_recall = _rate(sum(_run(c).level == "crisis" for c in crisis), len(crisis))
-    urgent_recall = _rate(sum(_run(c).level in serious for c in urgent), len(urgent))
-    false_alarms = _rate(sum(_run(c).level in serious for c in routine), len(routine))
-    craving_accuracy = _rate(sum(_run(c).craving == c["craving"] for c in craving), len(craving))
 
-    print(
-        f"\ncrisis recall {crisis_recall:.1%} ({len(crisis)} texts)"
-        f"\nuse/urgent recall (urgent or crisis) {urgent_recall:.1%} ({len(urgent)} texts)"
-        f"\nroutine false alarms (urgent or crisis) {false_alarms:.1%} ({len(routine)} texts)"
-        f"\ncraving exact accuracy {craving_accuracy:.1%} ({len(craving)} texts)"
-    )
-    assert crisis_recall == 1.0
-    assert urgent_recall >= 0.95
-    assert false_alarms <= 0.03
-    assert craving_accuracy >= 0.95
+def _meets_targets(result: dict[str, tuple[float, int, list[str]]]) -> list[str]:
+    failures = []
+    if result["crisis recall"][0] < 1.0:
+        failures.append("crisis recall below 100%")
+    if result["use/urgent recall (urgent or crisis)"][0] < 0.95:
+        failures.append("use/urgent recall below 95%")
+    if result["routine false alarms (urgent or crisis)"][0] > 0.03:
+        failures.append("routine false alarms above 3%")
+    if result["craving exact accuracy"][0] < 0.95:
+        failures.append("craving accuracy below 95%")
+    return failures
+
+
+def batches() -> dict[str, list[dict[str, Any]]]:
+    """Return every batch of cases: the original set and each held-out batch."""
+    out = {"original": [c for n in (*LEVEL_FILES, "craving") for c in load_cases(n)]}
+    for name in HELDOUT_FILES:
+        out.setdefault(name.split("_", 1)[0], []).extend(load_cases(name))
+    return out
+
+
+@pytest.mark.parametrize("batch", sorted(batches()))
+def test_scores_per_batch(batch: str) -> None:
+    result = scores(batches()[batch])
+    for name, (rate, count, _) in result.items():
+        print(f"{batch}: {name} {rate:.1%} ({count} texts)")
+    assert not _meets_targets(result)
 
 
 def test_labelled_set_is_broad() -> None:
@@ -107,3 +182,24 @@ def test_labelled_set_is_broad() -> None:
     assert counts["craving"] >= 100
     spanish = [c for n in LEVEL_FILES for c in load_cases(n) if "Spanish" in c.get("topic", "")]
     assert len(spanish) >= 40
+    heldout = [c for n in HELDOUT_FILES for c in load_cases(n)]
+    assert sum(c.get("level") == "crisis" for c in heldout) >= 150
+
+
+def main(argv: list[str]) -> None:
+    """Print scores per batch; with --misses, list the texts that missed."""
+    show = "--misses" in argv
+    for batch, cases in batches().items():
+        print(f"== {batch} ({len(cases)} texts)")
+        result = scores(cases)
+        for name, (rate, count, misses) in result.items():
+            print(f"  {name}: {rate:.1%} of {count}")
+            if show:
+                for text in misses:
+                    print(f"      {text}")
+        failures = _meets_targets(result)
+        print("  targets:", "met" if not failures else "; ".join(failures))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
