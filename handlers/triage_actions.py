@@ -7,6 +7,8 @@ import logging
 import zlib
 from pathlib import Path
 
+import yaml
+
 from bot.program import Program
 from bot.services.alerts import follow_up, open_alert_like, raise_alert, short_summary
 from bot.triage import Triage, TriageRules, load_rules
@@ -18,7 +20,14 @@ TIP_PREFIX = "coping.tip."
 
 @functools.lru_cache(maxsize=8)
 def _rules(path: str | None, mtime: float) -> TriageRules:
-    return load_rules(path)
+    try:
+        return load_rules(path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        if path is None:
+            raise
+        # A crisis text must still be read: fall back to the packaged rules, loudly.
+        log.error("triage rules %s unusable, using the packaged defaults: %s", path, exc)
+        return load_rules()
 
 
 def rules_for(program: Program) -> TriageRules:

@@ -125,3 +125,58 @@ def test_unknown_audience_is_rejected():
                                                "notify": ["assigned", "police"]}}
     with pytest.raises(ValueError, match="unknown audience 'police'"):
         ladder_from_dict({**DEFAULTS, "levels": levels}, "America/New_York")
+
+
+def _program_copy(tmp_path, escalation_text=None, key=None):
+    import shutil
+
+    from bot.program import load_program
+
+    source = files("config")
+    folder = tmp_path / "clinic"
+    (folder / "messages").mkdir(parents=True)
+    for name in ("program.yaml", "triage.yaml"):
+        (folder / name).write_text(source.joinpath(name).read_text("utf-8"), "utf-8")
+    for item in source.joinpath("messages").iterdir():
+        if item.name.endswith(".yaml"):
+            shutil.copyfile(str(item), folder / "messages" / item.name)
+    program_text = (folder / "program.yaml").read_text("utf-8")
+    if key is not None:
+        program_text = program_text.replace("escalation: escalation.yaml", f"escalation: {key}")
+    (folder / "program.yaml").write_text(program_text, "utf-8")
+    if escalation_text is not None:
+        (folder / (key or "escalation.yaml")).write_text(escalation_text, "utf-8")
+    return load_program(folder / "program.yaml")
+
+
+def test_clinic_ladder_next_to_the_program_file_wins(tmp_path):
+    from bot.services.escalation import escalation_path, ladder_for
+
+    custom = files("config").joinpath("escalation.yaml").read_text("utf-8").replace(
+        "first_deadline: 10 ", "first_deadline: 5 ")
+    program = _program_copy(tmp_path, custom, key="our-ladder.yaml")
+    assert escalation_path(program) == tmp_path / "clinic" / "our-ladder.yaml"
+    assert ladder_for(program).levels["crisis"].first_deadline == 5
+
+
+def test_missing_clinic_ladder_falls_back_to_the_packaged_one(tmp_path):
+    from bot.services.escalation import ladder_for
+
+    program = _program_copy(tmp_path)
+    assert ladder_for(program).levels["crisis"].first_deadline == 10
+
+
+def test_broken_clinic_ladder_names_the_file(tmp_path):
+    from bot.services.escalation import ladder_for
+
+    program = _program_copy(tmp_path, "levels: {crisis: {}}\n")
+    with pytest.raises(ValueError, match="escalation.yaml: levels: urgent, concern missing"):
+        ladder_for(program, strict=True)
+
+
+def test_broken_clinic_ladder_never_stops_an_alert(tmp_path, caplog):
+    from bot.services.escalation import ladder_for
+
+    program = _program_copy(tmp_path, "levels: {crisis: {}}\n")
+    assert ladder_for(program).levels["crisis"].first_deadline == 10  # packaged defaults
+    assert "using the packaged defaults" in caplog.text

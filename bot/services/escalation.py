@@ -25,9 +25,7 @@ log = logging.getLogger(__name__)
 def escalation_path(program: Program) -> Path:
     """The ladder file next to the program file, else the packaged config/escalation.yaml."""
     local = program.path.parent / str(program.raw.get("escalation", "escalation.yaml"))
-    if local.is_file():
-        return local
-    return Path(str(files("config").joinpath("escalation.yaml")))
+    return local if local.is_file() else _packaged()
 
 
 @functools.lru_cache(maxsize=8)
@@ -39,10 +37,25 @@ def _load(path: Path, mtime: float, timezone: str) -> Ladder:
         raise ValueError(f"{path}: {exc}") from None
 
 
-def ladder_for(program: Program) -> Ladder:
-    """The clinic's escalation ladder (re-read when the file changes)."""
+def _packaged() -> Path:
+    return Path(str(files("config").joinpath("escalation.yaml")))
+
+
+def ladder_for(program: Program, *, strict: bool = False) -> Ladder:
+    """The clinic's escalation ladder (re-read when the file changes).
+
+    A broken clinic file must never stop a crisis page: unless `strict` (start-up checks),
+    it is logged and the packaged defaults are used instead.
+    """
     path = escalation_path(program)
-    return _load(path, path.stat().st_mtime, program.timezone)
+    try:
+        return _load(path, path.stat().st_mtime, program.timezone)
+    except (OSError, ValueError) as exc:
+        if strict or path == _packaged():
+            raise ValueError(str(exc)) from None
+        log.error("escalation rules unusable, using the packaged defaults: %s", exc)
+        packaged = _packaged()
+        return _load(packaged, packaged.stat().st_mtime, program.timezone)
 
 
 def audience(session: Session, alert: Alert, name: str) -> list[Counselor]:
