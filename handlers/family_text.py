@@ -84,7 +84,7 @@ def family(turn: Turn) -> bool:
         if join(turn.session, phone, message_sid=turn.message.sid, now=turn.now):
             return turn.answer("family_join", "family.joined",
                                frequency=turn.program.text("family.frequency", turn.language))
-    elif (match := NOTE.match(turn.message.body or "")) and match.group("note").strip():
+    elif (match := NOTE.match(turn.message.body or "")) and re.search(r"\w", match["note"]):
         ids = forward_family_note(turn.session, turn.program, phone, match.group("note"),
                                   message_sid=turn.message.sid, now=turn.now)
         if ids:

@@ -77,7 +77,8 @@ def full_opt_in(runner, db_session, text_in, ppl: People, **kw) -> Consent:
     """Invite, the participant's YES <code>, the family member's YES: an active consent."""
     result = invite(runner, ppl, **kw)
     assert result.exit_code == 0, result.output
-    consent = only_consent(db_session)
+    consent = db_session.scalars(
+        select(Consent).where(Consent.recipient_phone == ppl.family_phone)).one()
     code = code_from(consent_text(db_session, consent.id).body)
     text_in(ppl.participant.phone, f"YES {code}")
     text_in(ppl.family_phone, "YES")
