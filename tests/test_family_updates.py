@@ -161,3 +161,38 @@ def test_every_disclosure_row_has_its_outbox_row(runner, db_session, runtime, te
     assert sorted(d.outbox_id for d in disclosed) == sorted(r.id for r in family_rows)
     assert all(d.body == next(r.body for r in family_rows if r.id == d.outbox_id)
                for d in disclosed)
+
+
+def test_revocation_racing_the_sweep_still_withdraws_the_update(
+    runner, db_session, runtime, text_in
+):
+    """The sweep holds the consent row while planning; a revocation waits, then withdraws."""
+    import threading
+
+    from bot.models.family import Consent
+    from bot.services.family.revoke import revoke
+    from bot.services.family.updates import plan_updates
+
+    ppl = people(db_session)
+    consent = full_opt_in(runner, db_session, text_in, ppl, share="encouragement")
+    planned = threading.Event()
+    outcome = {}
+
+    def revoke_now():
+        planned.wait(5)
+        with runtime.Session() as session, session.begin():
+            revoke(session, runtime.program, session.get(Consent, consent.id),
+                   SUNDAY_5PM_NY, "staff:test")
+        outcome["revoked"] = True
+
+    other = threading.Thread(target=revoke_now)
+    other.start()
+    with runtime.Session() as session, session.begin():
+        counts = plan_updates(session, runtime.program, SUNDAY_5PM_NY)
+        planned.set()
+        other.join(0.5)  # the revocation can't finish while the sweep's transaction is open
+        outcome["finished_early"] = "revoked" in outcome
+    other.join(10)
+    assert counts["weekly"] == 1 and outcome == {"finished_early": False, "revoked": True}
+    [update] = [r for r in to_phone(db_session, ppl.family_phone) if r.kind == "family.weekly"]
+    assert update.state == "cancelled"
