@@ -19,7 +19,7 @@ def handle(turn: Turn) -> bool:
     person = turn.party.participant
     if person is None:
         return False
-    reminded = reminded_session(turn.session, person.id, turn.now)
+    reminded = reminded_session(turn.session, person, turn.now)
     if reminded is None:
         return False
     text = turn.message.body

@@ -51,22 +51,22 @@ def fire_due(session: Session, program: Program, config: ScheduleConfig, now: da
     """Settle every fire due at `now`, a batch at a time; returns counts by outcome."""
     counts = {"sent": 0, "deferred": 0, "dropped": 0}
     while True:
-        ids = session.scalars(for_update_skip_locked(
-            select(Fire.id).where(Fire.state.in_(OPEN), Fire.due_at <= now)
-            .order_by(Fire.due_at, Fire.id).limit(BATCH), session)).all()
-        if not ids:
+        keys = session.scalars(for_update_skip_locked(
+            select(Fire.key).where(Fire.state.in_(OPEN), Fire.due_at <= now)
+            .order_by(Fire.due_at, Fire.key).limit(BATCH), session)).all()
+        if not keys:
             return counts
-        for outcome, number in _settle(session, program, config, ids, now).items():
+        for outcome, number in _settle(session, program, config, keys, now).items():
             counts[outcome] += number
 
 
-def _settle(session: Session, program: Program, config: ScheduleConfig, ids: list[int],
+def _settle(session: Session, program: Program, config: ScheduleConfig, keys: list[str],
             now: datetime) -> dict[str, int]:
     rows = session.execute(
         select(Fire, Participant, TherapySession)
         .join(Participant, Fire.participant_id == Participant.id)
         .outerjoin(TherapySession, Fire.session_id == TherapySession.id)
-        .where(Fire.id.in_(ids))
+        .where(Fire.key.in_(keys))
     ).all()
     answered = _answered_checkins(session, [f for f, _, _ in rows if f.kind == "followup"])
     outbox, checkins, followups, counts = [], [], [], {"sent": 0, "deferred": 0, "dropped": 0}

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,17 +45,32 @@ class TherapySession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# Byte-order comparison for the fire key: planning inserts ~100,000 keys a day and checks each
+# for a conflict, and PostgreSQL's locale-aware comparison of them costs twice as much.
+KEY = String(120).with_variant(String(120, collation="C"), "postgresql")
+OPEN_STATE = "state IN ('pending', 'deferred')"
+
+
 class Fire(Base):
-    """One scheduled text occurrence; `key` is unique per occurrence and becomes the outbox key."""
+    """One scheduled text occurrence; `key` is unique per occurrence and becomes the outbox key.
+
+    Planning writes ~200,000 of these a day for a large clinic, so the table carries only the
+    indexes its queries need (the key, open fires by due time, reminders by session)
+    and no foreign keys: fires are derived rows, and participants and sessions are never deleted.
+    """
 
     __tablename__ = "fires"
-    __table_args__ = (Index("ix_fires_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_fires_due", "due_at", postgresql_where=text(OPEN_STATE),
+              sqlite_where=text(OPEN_STATE)),
+        Index("ix_fires_session", "session_id", postgresql_where=text("session_id IS NOT NULL"),
+              sqlite_where=text("session_id IS NOT NULL")),
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(120), unique=True)  # = the outbox dedupe_key
+    key: Mapped[str] = mapped_column(KEY, primary_key=True)  # = the outbox dedupe_key
     kind: Mapped[str] = mapped_column(String(12))  # checkin | followup | reminder
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[int | None] = mapped_column(Integer)
     local_date: Mapped[date | None] = mapped_column(Date)  # check-ins: the participant's day
     offset_minutes: Mapped[int | None] = mapped_column(Integer)  # reminders: before the start
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

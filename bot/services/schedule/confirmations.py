@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -17,15 +17,18 @@ from bot.sql import insert_ignoring_duplicates
 
 
 def reminded_session(
-    session: Session, participant_id: int, now: datetime
+    session: Session, participant: Participant, now: datetime
 ) -> tuple[TherapySession, datetime] | None:
     """The session the participant was last reminded of that hasn't ended, and when."""
+    theirs = TherapySession.participant_id == participant.id
+    if participant.group_id is not None:
+        theirs = or_(theirs, TherapySession.group_id == participant.group_id)
     row = session.execute(
         select(TherapySession, Fire.decided_at)
         .join(Fire, Fire.session_id == TherapySession.id)
-        .where(Fire.participant_id == participant_id, Fire.kind == "reminder",
-               Fire.state == "done", Fire.decided_at <= now,
-               TherapySession.status == "scheduled", TherapySession.ends_at > now)
+        .where(theirs, TherapySession.status == "scheduled", TherapySession.ends_at > now,
+               Fire.participant_id == participant.id, Fire.kind == "reminder",
+               Fire.state == "done", Fire.decided_at <= now)
         .order_by(Fire.decided_at.desc(), TherapySession.starts_at)
         .limit(1)
     ).first()
