@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.triage.matching import Prepared, contains, prepare, scan
+from bot.triage.matching import Prepared, prepare, scan, scan_category
 from bot.triage.numbers import craving_in
 from bot.triage.replies import mood_in, use_in
 from bot.triage.rules import LEVELS, TriageRules, load_rules
@@ -41,11 +41,7 @@ def _risk_hits(prepared: Prepared, rules: TriageRules) -> list[tuple[str, str]]:
     for category in rules.risk:
         if category.name == "reported_use":
             continue  # decided by use_in, which also understands "yes" to the use question
-        if category.negatable:
-            found = scan(category.regex, prepared, rules)[0]
-        else:
-            found = contains(category.regex, prepared)
-        if found:
+        if scan_category(category, prepared, rules)[0]:
             hits.append((category.level, category.reason))
     return hits
 

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
-from bot.triage.rules import TriageRules
-from bot.triage.text import basic_form, letter_variants
+from bot.triage.rules import NearRule, RiskCategory, TriageRules
+from bot.triage.text import basic_form, fuzzy_fix, letter_variants
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A message in matching form: one or two spellings, idioms blanked out."""
+    """A message in matching form: one or more spellings, idioms blanked out."""
 
     raw: str
     variants: tuple[str, ...]
 
 
 def prepare(text: str, rules: TriageRules) -> Prepared:
-    """Normalise text, expand slang spellings and blank out harmless idioms."""
+    """Normalise text, expand slang spellings, repair typos and blank out harmless idioms."""
     variants = []
     for variant in letter_variants(basic_form(text)):
         if rules.spelling_regex is not None:
             variant = rules.spelling_regex.sub(lambda m: rules.spelling[m.group(0)], variant)
-        variant = rules.phrases["idioms"].sub(" , ", variant)
         variants.append(variant)
+        if rules.fuzzy:
+            fixed = fuzzy_fix(variant, rules.fuzzy, rules.fuzzy_keep)
+            if fixed != variant:
+                variants.append(fixed)
+    variants = [rules.phrases["idioms"].sub(" , ", v) for v in variants]
     return Prepared(raw=text, variants=tuple(dict.fromkeys(variants)))
 
 
@@ -50,3 +55,58 @@ def scan(regex: re.Pattern[str], prepared: Prepared, rules: TriageRules) -> tupl
 def contains(regex: re.Pattern[str], prepared: Prepared) -> bool:
     """Whether regex matches any variant, ignoring negation."""
     return any(regex.search(v) for v in prepared.variants)
+
+
+_WORD_START = re.compile(r"\S+")
+
+
+def near_starts(rule: NearRule, text: str) -> list[int]:
+    """Return the start offset of each place where all of rule's terms fall within its window."""
+    spans = []
+    for term in rule.terms:
+        found = [m.span() for m in term.finditer(text)]
+        if not found:
+            return []
+        spans.append(found)
+    starts = [m.start() for m in _WORD_START.finditer(text)]
+
+    def word(offset: int) -> int:
+        return bisect_right(starts, offset) - 1
+
+    # Word ranges each term match covers; a term "touches" another if the gap is <= within.
+    ranges = [[(word(a), word(max(a, b - 1))) for a, b in term] for term in spans]
+    out = []
+    for (first, last), (a, _) in zip(ranges[0], spans[0], strict=True):
+        lo, hi, ok = first, last, True
+        for other in ranges[1:]:
+            close = [
+                (f, t) for f, t in other if f - last <= rule.within and first - t <= rule.within
+            ]
+            if not close:
+                ok = False
+                break
+            lo = min(lo, min(f for f, _ in close))
+            hi = max(hi, max(t for _, t in close))
+        if ok:
+            out.append(starts[lo] if lo < len(starts) else a)
+    return out
+
+
+def scan_category(
+    category: RiskCategory, prepared: Prepared, rules: TriageRules
+) -> tuple[bool, bool]:
+    """Return (affirmed, negated) for a risk category: its phrases and its near rules."""
+    if category.negatable:
+        affirmed, negated = scan(category.regex, prepared, rules)
+    else:
+        affirmed, negated = contains(category.regex, prepared), False
+    if affirmed or not category.near:
+        return affirmed, negated
+    for variant in prepared.variants:
+        for rule in category.near:
+            for start in near_starts(rule, variant):
+                if category.negatable and is_negated(variant, start, rules):
+                    negated = True
+                else:
+                    return True, False
+    return False, negated

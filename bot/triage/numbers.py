@@ -10,7 +10,12 @@ from bot.triage.matching import Prepared, contains
 from bot.triage.rules import TriageRules
 
 _RANGE = re.compile(r"(?<![\w.$#:/-])(\d{1,2})\s*(?:-|to|or|o|y|a)\s*(\d{1,2})(?![\w:/.-])")
-_FROM_TO = re.compile(r"(?<!\w)(?:from|de)\s+(\d{1,2})\s+(?:to|a)\s+(\d{1,2})(?![\w:/.-])")
+_FROM_TO = re.compile(
+    r"(?<!\w)(?:(?:from|de)\s+(\d{1,2})\s+(?:to|a)|(?:between|entre)\s+(\d{1,2})\s+(?:and|y))"
+    r"\s+(\d{1,2})(?![\w:/.-])"
+)
+# "4ish", "4 ish", "4-ish" read as 4.
+_ISH = re.compile(r"(?<=\d)\s?ish(?!\w)")
 # A rating sits this close to the craving word that names it.
 _AFTER_WORD = 40
 _BEFORE_WORD = 25
@@ -54,7 +59,8 @@ def _collapse_ranges(text: str) -> str:
         low, high = int(m.group(1)), int(m.group(2))
         return m.group(2) if high <= 10 and 0 < high - low <= 3 else m.group(0)
 
-    text = _FROM_TO.sub(lambda m: m.group(2), text)
+    text = _ISH.sub("", text)
+    text = _FROM_TO.sub(lambda m: m.group(3), text)
     return _RANGE.sub(higher, text)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from bot.triage.matching import Prepared, prepare, scan
+from bot.triage.matching import Prepared, prepare, scan, scan_category
 from bot.triage.numbers import craving_in, mood_number_in
 from bot.triage.rules import TriageRules, load_rules
 
@@ -34,7 +34,7 @@ def use_in(prepared: Prepared, rules: TriageRules, *, expect_use: bool) -> bool 
     """Return True (use reported), False (denied) or None for a prepared reply."""
     category = rules.category("reported_use")
     if category is not None:
-        affirmed, negated = scan(category.regex, prepared, rules)
+        affirmed, negated = scan_category(category, prepared, rules)
         if affirmed:
             return True
         if negated:

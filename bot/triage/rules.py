@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,15 @@ PHRASE_LISTS = (
 
 
 @dataclass(frozen=True)
+class NearRule:
+    """Terms that must all occur within `within` words of each other (in any order)."""
+
+    terms: tuple[re.Pattern[str], ...]
+    within: int
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RiskCategory:
     """One kind of risk signal: its level, the reason staff see, and its compiled patterns."""
 
@@ -44,6 +53,7 @@ class RiskCategory:
     negatable: bool
     patterns: tuple[str, ...]
     regex: re.Pattern[str]
+    near: tuple[NearRule, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +72,9 @@ class TriageRules:
     spelling: Mapping[str, str]
     spelling_regex: re.Pattern[str] | None
     source: str
+    # Typo repair: every one-letter deletion of a key word -> the key word (see text.fuzzy_fix).
+    fuzzy: Mapping[str, str] = field(default_factory=dict)
+    fuzzy_keep: frozenset[str] = frozenset()
 
     def category(self, name: str) -> RiskCategory | None:
         """Return the risk category called name, if the rules define it."""
@@ -75,6 +88,34 @@ def _strings(value: Any, where: str) -> list[str]:
         # An unquoted `no` or `yes` in YAML becomes a boolean: insist on strings.
         raise ValueError(f"{where}: expected a list of quoted strings")
     return [v.strip() for v in value if v.strip()]
+
+
+_CLASS_REF = re.compile(r"\{([a-z_]+)\}")
+
+
+def _expand(pattern: str, classes: Mapping[str, str], where: str) -> str:
+    """Replace each {name} in a pattern by the word class `name` from the `classes:` block."""
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) not in classes:
+            raise ValueError(f"{where}: unknown word class {{{m.group(1)}}} in {pattern!r}")
+        return classes[m.group(1)]
+
+    return _CLASS_REF.sub(sub, pattern)
+
+
+def _classes(data: Mapping[str, Any]) -> dict[str, str]:
+    """Build the word classes: name -> "(?:alternative|...)", classes may use earlier ones."""
+    out: dict[str, str] = {}
+    for name, block in (data.get("classes") or {}).items():
+        if isinstance(block, Mapping):
+            items = [p for lang in LANGUAGES for p in _strings(block.get(lang), f"classes.{name}")]
+        else:
+            items = _strings(block, f"classes.{name}")
+        if not items:
+            raise ValueError(f"classes.{name}: empty word class")
+        out[str(name)] = "(?:" + "|".join(_expand(p, out, f"classes.{name}") for p in items) + ")"
+    return out
 
 
 def _alternation(patterns: Iterable[str], emoji: Iterable[str], where: str) -> re.Pattern[str]:
@@ -97,20 +138,48 @@ def _alternation(patterns: Iterable[str], emoji: Iterable[str], where: str) -> r
         raise ValueError(f"{where}: {exc}") from exc
 
 
-def _phrase_list(data: Mapping[str, Any], name: str) -> re.Pattern[str]:
+def _patterns(block: Mapping[str, Any], where: str, classes: Mapping[str, str]) -> list[str]:
+    return [
+        _expand(p, classes, where)
+        for lang in LANGUAGES
+        for p in _strings(block.get(lang), f"{where}.{lang}")
+    ]
+
+
+def _phrase_list(data: Mapping[str, Any], name: str, classes: Mapping[str, str]) -> re.Pattern[str]:
     block = data.get(name) or {}
     if not isinstance(block, Mapping):
         raise ValueError(f"{name}: expected en/es lists")
-    patterns = [p for lang in LANGUAGES for p in _strings(block.get(lang), f"{name}.{lang}")]
+    patterns = _patterns(block, name, classes)
     return _alternation(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
 
 
-def _risk(name: str, block: Mapping[str, Any]) -> RiskCategory:
+def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
+    """Parse one proximity rule: [A, B, ...] or {all: [A, B, ...], within: N}."""
+    within = 4
+    if isinstance(entry, Mapping):
+        within = int(entry.get("within", within))
+        entry = entry.get("all")
+    terms = _strings(entry, where)
+    if len(terms) < 2 or within < 0:
+        raise ValueError(f"{where}: a near rule needs two or more terms and within >= 0")
+    expanded = [_expand(t, classes, where) for t in terms]
+    return NearRule(
+        terms=tuple(_alternation([t], (), where) for t in expanded),
+        within=within,
+        source=tuple(terms),
+    )
+
+
+def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> RiskCategory:
     level = block.get("level")
     if level not in LEVELS:
         raise ValueError(f"risk.{name}.level must be one of {LEVELS}, not {level!r}")
-    patterns = tuple(p for lang in LANGUAGES for p in _strings(block.get(lang), f"risk.{name}"))
+    patterns = tuple(_patterns(block, f"risk.{name}", classes))
     emoji = _strings(block.get("emoji"), f"risk.{name}.emoji")
+    near = block.get("near") or []
+    if not isinstance(near, list):
+        raise ValueError(f"risk.{name}.near: expected a list of rules")
     return RiskCategory(
         name=name,
         level=level,
@@ -118,7 +187,22 @@ def _risk(name: str, block: Mapping[str, Any]) -> RiskCategory:
         negatable=bool(block.get("negatable", False)),
         patterns=patterns + tuple(emoji),
         regex=_alternation(patterns, emoji, f"risk.{name}"),
+        near=tuple(_near(e, f"risk.{name}.near", classes) for e in near),
     )
+
+
+def _fuzzy(data: Mapping[str, Any]) -> tuple[dict[str, str], frozenset[str]]:
+    """Index the key words for typo repair by their one-letter deletions."""
+    block = data.get("fuzzy") or {}
+    words = [w.lower() for w in _strings(block.get("words"), "fuzzy.words")]
+    keep = frozenset(w.lower() for w in _strings(block.get("keep"), "fuzzy.keep"))
+    index: dict[str, str] = {}
+    for word in words:
+        if len(word) < 5 or not word.isalpha():
+            raise ValueError(f"fuzzy.words: {word!r}: use plain words of 5 letters or more")
+        for key in (word, *(word[:i] + word[i + 1 :] for i in range(len(word)))):
+            index.setdefault(key, word)
+    return index, keep | frozenset(words)
 
 
 def _numbers(data: Mapping[str, Any]) -> dict[str, int]:
@@ -131,12 +215,12 @@ def _numbers(data: Mapping[str, Any]) -> dict[str, int]:
     return out
 
 
-def _mood(data: Mapping[str, Any]) -> dict[int, re.Pattern[str]]:
+def _mood(data: Mapping[str, Any], classes: Mapping[str, str]) -> dict[int, re.Pattern[str]]:
     out = {}
     for score, block in (data.get("mood") or {}).items():
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise ValueError(f"mood.{score}: mood scores are whole numbers 1-5")
-        patterns = [p for lang in LANGUAGES for p in _strings(block.get(lang), f"mood.{score}")]
+        patterns = _patterns(block, f"mood.{score}", classes)
         out[score] = _alternation(patterns, _strings(block.get("emoji"), "mood"), f"mood.{score}")
     return out
 
@@ -144,6 +228,8 @@ def _mood(data: Mapping[str, Any]) -> dict[int, re.Pattern[str]]:
 def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRules:
     """Build TriageRules from the parsed YAML mapping, raising ValueError on mistakes."""
     limits = data.get("thresholds") or {}
+    classes = _classes(data)
+    fuzzy, fuzzy_keep = _fuzzy(data)
     spelling = {str(k).lower(): str(v).lower() for k, v in (data.get("spelling") or {}).items()}
     spelling_regex = None
     if spelling:
@@ -155,13 +241,15 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
         craving_rise=float(limits.get("craving_rise", 3)),
         low_mood=int(limits.get("low_mood", 1)),
         negation_window=int(limits.get("negation_window", 3)),
-        risk=tuple(_risk(name, block) for name, block in (data.get("risk") or {}).items()),
-        phrases={name: _phrase_list(data, name) for name in PHRASE_LISTS},
+        risk=tuple(_risk(name, block, classes) for name, block in (data.get("risk") or {}).items()),
+        phrases={name: _phrase_list(data, name, classes) for name in PHRASE_LISTS},
         numbers=_numbers(data),
-        mood=_mood(data),
+        mood=_mood(data, classes),
         spelling=spelling,
         spelling_regex=spelling_regex,
         source=source,
+        fuzzy=fuzzy,
+        fuzzy_keep=fuzzy_keep,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
 # Characters that change nothing a reader sees but break matching: NUL, zero-width joiners,
 # bidi controls, BOM, soft hyphen and emoji variation selectors.
@@ -75,3 +76,30 @@ def letter_variants(text: str) -> tuple[str, ...]:
             _LONG_RUN.sub(r"\1", v) for v in variants
         ]
     return tuple(dict.fromkeys(variants))
+
+
+_TOKEN = re.compile(r"[a-z]{5,14}")
+
+
+def fuzzy_fix(text: str, index: Mapping[str, str], keep: frozenset[str]) -> str:
+    """Rewrite words one typo away from a key word ("suicdal", "overdsed") to the key word.
+
+    index maps each key word and each of its one-letter deletions to the key word, so a word
+    matches when it, or one of its own one-letter deletions, is in the index: that covers one
+    missing, extra, wrong or swapped letter. Words in keep (real words near a key word, and the
+    key words themselves) are left alone.
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word in keep:
+            return word
+        hit = index.get(word)
+        if hit is None:
+            for i in range(len(word)):
+                hit = index.get(word[:i] + word[i + 1 :])
+                if hit is not None:
+                    break
+        return hit or word
+
+    return _TOKEN.sub(fix, text)
