@@ -105,12 +105,12 @@ def _row(body, kind="family.weekly"):
 def test_the_checker_can_fail(runtime):
     program = runtime.program
     patterns = allowed_messages(program, ("attendance",), "en", "Alex")
-    good = ("Riverside Health reminders weekly update about Alex: attended 2 of 3 scheduled "
+    good = ("Riverside Health reminders weekly update: Alex attended 2 of 3 scheduled "
             "group sessions. " + program.text("family.footer", "en",
                                               notice=program.text("family.notice", "en")))
     assert violations([_row(good)], patterns) == []
-    summary = good.replace("sessions. Federal", "sessions. answered 5 of 7 daily check-ins and "
-                                                 "attended 2 sessions. Federal")
+    summary = good.replace("sessions. Federal", "sessions. Alex answered 5 of 7 daily check-ins "
+                                                 "and attended 2 sessions. Federal")
     craving = good.replace("sessions. Federal", "sessions. Craving 9. Federal")
     named = program.text("family.neutral", "en") + " Alex is doing fine."
     assert violations([_row(summary), _row(craving), _row(named, "reply")], patterns) == [

@@ -52,7 +52,7 @@ def test_weekly_update_contains_exactly_the_consented_parts():
                          language="en") is None
     none_scheduled = weekly_update(PROGRAM, scopes=["attendance"], facts=WeeklyFacts(),
                                    participant_first="Alex", language="es")
-    assert "no hubo sesiones" in none_scheduled and "42 CFR parte 2" in none_scheduled
+    assert "No hay sesiones" in none_scheduled and "42 CFR parte 2" in none_scheduled
 
 
 def test_weekly_facts_are_counts_only():

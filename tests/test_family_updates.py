@@ -41,8 +41,8 @@ def test_weekly_update_carries_only_the_consented_counts(runner, db_session, run
     run_pass(runtime, SUNDAY_5PM_NY)
     [update] = [r for r in to_phone(db_session, ppl.family_phone) if r.kind == "family.weekly"]
     assert update.body == (
-        "Riverside Health reminders weekly update about Alex: attended 2 of 3 scheduled group "
-        "sessions. answered 5 of 7 daily check-ins and attended 2 sessions. Federal "
+        "Riverside Health reminders weekly update: Alex attended 2 of 3 scheduled group "
+        "sessions. Alex answered 5 of 7 daily check-ins and attended 2 sessions. Federal "
         "confidentiality rules (42 CFR part 2) protect this information and prohibit sharing it "
         "further. Reply STOP to stop."
     )
@@ -142,7 +142,7 @@ def test_accounting_lists_every_disclosure(runner, db_session, runtime, text_in)
         (f"Maria Lopez {ppl.family_phone}", f"consent {consent.id}", "summary", "cancelled"),
     ]
     assert lines[1][0] == "2026-11-29T22:00:00+00:00"
-    assert lines[1][6].startswith("Riverside Health reminders weekly update about Alex")
+    assert lines[1][6].startswith("Riverside Health reminders weekly update: Alex answered")
     since = runner.invoke(args=["family", "disclosures", "--participant",
                                 ppl.participant.phone, "--since", "2026-12-01"])
     assert len(since.output.strip().splitlines()) == 1
