@@ -6,14 +6,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import MessageLog
 from bot.outbox import is_opted_out, record_reply
 from bot.phones import mask
 from bot.runtime import Runtime
-from bot.sql import insert_ignoring_duplicates
 from handlers import (
     checkin_answers,
     confirmations,
@@ -26,7 +25,7 @@ from handlers import (
     pause,
 )
 from handlers.parties import resolve_party
-from handlers.turn import InboundMessage, Turn
+from handlers.turn import InboundMessage, Party, Turn
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Turn], bool]
@@ -52,35 +51,37 @@ CHAINS: dict[str, list[Handler]] = {
 ANSWERED_WHEN_OPTED_OUT = {"opt_out", "opt_in", "help"}
 
 
-def record_inbound(session: Session, message: InboundMessage) -> MessageLog | None:
+def record_inbound(
+    session: Session, message: InboundMessage, party: Party | None = None
+) -> MessageLog | None:
     """Log the text; None when this MessageSid was already received (a replayed webhook)."""
-    inserted = insert_ignoring_duplicates(
-        session,
-        MessageLog.__table__,
-        [{
-            "direction": "in", "channel": message.channel, "phone": message.phone,
-            "party": "unknown", "twilio_sid": message.sid, "body": message.body,
-            "state": "received", "created_at": message.received_at,
-        }],
-        key=["twilio_sid"],
+    # One round trip: INSERT ... ON CONFLICT DO NOTHING RETURNING the row (nothing on a replay).
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(MessageLog)
+        .values(
+            direction="in", channel=message.channel, phone=message.phone,
+            party=party.kind if party else "unknown",
+            participant_id=party.participant.id if party and party.participant else None,
+            counselor_id=party.counselor.id if party and party.counselor else None,
+            twilio_sid=message.sid, body=message.body, state="received",
+            created_at=message.received_at,
+        )
+        .on_conflict_do_nothing(index_elements=["twilio_sid"])
+        .returning(MessageLog)
     )
-    if not inserted:
-        return None
-    return session.scalars(select(MessageLog).where(MessageLog.twilio_sid == message.sid)).one()
+    return session.scalars(stmt).one_or_none()
 
 
 def handle_inbound(
     session: Session, runtime: Runtime, message: InboundMessage, now: datetime
 ) -> Turn | None:
     """Process one text in the caller's transaction; None for a duplicate delivery."""
-    entry = record_inbound(session, message)
+    party = resolve_party(session, message.phone)
+    entry = record_inbound(session, message, party)
     if entry is None:
         log.info("duplicate inbound %s ignored", message.sid)
         return None
-    party = resolve_party(session, message.phone)
-    entry.party = party.kind
-    entry.participant_id = party.participant.id if party.participant else None
-    entry.counselor_id = party.counselor.id if party.counselor else None
     turn = Turn(
         session=session, runtime=runtime, message=message, party=party, log=entry, now=now,
         opted_out=is_opted_out(session, message.phone),
