@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from bot.triage.fastre import WordAlternation
 from bot.triage.rules import NearRule, RiskCategory, TriageRules
 from bot.triage.text import basic_form, fuzzy_fix, letter_variants
 
@@ -40,7 +41,9 @@ def is_negated(text: str, start: int, rules: TriageRules) -> bool:
     return bool(window) and bool(rules.phrases["negation"].search(" ".join(window)))
 
 
-def scan(regex: re.Pattern[str], prepared: Prepared, rules: TriageRules) -> tuple[bool, bool]:
+def scan(
+    regex: re.Pattern[str] | WordAlternation, prepared: Prepared, rules: TriageRules
+) -> tuple[bool, bool]:
     """Return (affirmed, negated): whether regex matches plainly and whether only under negation."""
     negated = False
     for variant in prepared.variants:
@@ -52,7 +55,7 @@ def scan(regex: re.Pattern[str], prepared: Prepared, rules: TriageRules) -> tupl
     return False, negated
 
 
-def contains(regex: re.Pattern[str], prepared: Prepared) -> bool:
+def contains(regex: re.Pattern[str] | WordAlternation, prepared: Prepared) -> bool:
     """Whether regex matches any variant, ignoring negation."""
     return any(regex.search(v) for v in prepared.variants)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from bot.triage.fastre import WordAlternation
+
 LEVELS = ("none", "concern", "urgent", "crisis")
 LANGUAGES = ("en", "es")
 # Phrase lists the parsers need; each is {en: [...], es: [...]} in the YAML file.
@@ -38,7 +40,7 @@ PHRASE_LISTS = (
 class NearRule:
     """Terms that must all occur within `within` words of each other (in any order)."""
 
-    terms: tuple[re.Pattern[str], ...]
+    terms: tuple[WordAlternation, ...]
     within: int
     source: tuple[str, ...]
 
@@ -52,7 +54,7 @@ class RiskCategory:
     reason: str
     negatable: bool
     patterns: tuple[str, ...]
-    regex: re.Pattern[str]
+    regex: WordAlternation
     near: tuple[NearRule, ...] = ()
 
 
@@ -66,7 +68,7 @@ class TriageRules:
     low_mood: int
     negation_window: int
     risk: tuple[RiskCategory, ...]
-    phrases: Mapping[str, re.Pattern[str]]
+    phrases: Mapping[str, re.Pattern[str] | WordAlternation]
     numbers: Mapping[str, int]
     mood: Mapping[int, re.Pattern[str]]
     spelling: Mapping[str, str]
@@ -118,6 +120,13 @@ def _classes(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def _fast(patterns: Iterable[str], emoji: Iterable[str], where: str) -> WordAlternation:
+    """Like _alternation (and checked by it), but indexed by first character for speed."""
+    patterns, emoji = list(patterns), list(emoji)
+    _alternation(patterns, emoji, where)
+    return WordAlternation(patterns, emoji)
+
+
 def _alternation(patterns: Iterable[str], emoji: Iterable[str], where: str) -> re.Pattern[str]:
     words = [f"(?:{p})" for p in patterns]
     symbols = [re.escape(e) for e in emoji]
@@ -146,12 +155,19 @@ def _patterns(block: Mapping[str, Any], where: str, classes: Mapping[str, str]) 
     ]
 
 
-def _phrase_list(data: Mapping[str, Any], name: str, classes: Mapping[str, str]) -> re.Pattern[str]:
+# Long phrase lists searched in every message: indexed by first character.
+_INDEXED_LISTS = frozenset({"idioms"})
+
+
+def _phrase_list(
+    data: Mapping[str, Any], name: str, classes: Mapping[str, str]
+) -> re.Pattern[str] | WordAlternation:
     block = data.get(name) or {}
     if not isinstance(block, Mapping):
         raise ValueError(f"{name}: expected en/es lists")
     patterns = _patterns(block, name, classes)
-    return _alternation(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
+    build = _fast if name in _INDEXED_LISTS else _alternation
+    return build(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
 
 
 def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
@@ -165,7 +181,7 @@ def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
         raise ValueError(f"{where}: a near rule needs two or more terms and within >= 0")
     expanded = [_expand(t, classes, where) for t in terms]
     return NearRule(
-        terms=tuple(_alternation([t], (), where) for t in expanded),
+        terms=tuple(_fast([t], (), where) for t in expanded),
         within=within,
         source=tuple(terms),
     )
@@ -186,7 +202,7 @@ def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> Ri
         reason=str(block.get("reason") or name.replace("_", " ")),
         negatable=bool(block.get("negatable", False)),
         patterns=patterns + tuple(emoji),
-        regex=_alternation(patterns, emoji, f"risk.{name}"),
+        regex=_fast(patterns, emoji, f"risk.{name}"),
         near=tuple(_near(e, f"risk.{name}.near", classes) for e in near),
     )
 
