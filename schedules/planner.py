@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import Group, Participant
-from bot.models.schedule import PlannerMark, TherapySession
+from bot.models.schedule import Fire, PlannerMark, TherapySession
 from bot.program import Program
 from bot.runtime import Runtime
 from bot.services.schedule import groups as group_service
@@ -52,6 +52,7 @@ def sweep(session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     counts["superseded"] = supersede_reminders(session, now)
     counts.update(fire_due(session, program, config, now))
     counts.update(mark_missed(session, runtime, now, config.missed_before_alert))
+    counts["fires_pruned"] = prune_fires(session, now)
     return {key: value for key, value in counts.items() if value}
 
 
@@ -111,4 +112,23 @@ def resume_expired_pauses(session: Session, now: datetime) -> int:
         .values(status="active", paused_until=None)
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount or 0
+
+
+FIRE_RETENTION = timedelta(days=14)  # settled fires are bookkeeping: the outbox keeps the record
+
+
+def prune_fires(session: Session, now: datetime) -> int:
+    """Once a day, delete fires settled more than FIRE_RETENTION ago."""
+    mark = session.get(PlannerMark, "prune")
+    if mark is None:
+        mark = PlannerMark(name="prune")
+        session.add(mark)
+    elif mark.through is not None and mark.through > now - timedelta(days=1):
+        return 0
+    mark.through = now
+    result = session.execute(
+        delete(Fire).where(Fire.state.not_in(("pending", "deferred")),
+                           Fire.due_at < now - FIRE_RETENTION)
+        .execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -111,3 +111,13 @@ def test_pause_by_text_stops_checkins_and_resume_restarts(runtime, clock, db_ses
     assert "back on" in text_in(person.phone, "resume").get_data(as_text=True)
     run_pass(runtime, clock.set(at(2026, 11, 30, 15, 5)), paced=False)
     assert len(texts_to(twilio, person.phone)) == 2
+
+
+def test_settled_fires_are_pruned_after_two_weeks(runtime, clock, db_session):
+    make_participant(db_session, checkin_time="10:00")
+    run_pass(runtime, clock.set(at(2026, 11, 26, 15, 0)), paced=False)
+    assert db_session.scalar(select(func.count()).select_from(Fire)) == 2  # check-in, follow-up
+    run_pass(runtime, clock.set(at(2026, 12, 11, 14, 0)), paced=False)
+    keys = db_session.scalars(select(Fire.key)).all()
+    assert not [k for k in keys if k.endswith("2026-11-26")]
+    assert db_session.scalar(select(func.count()).select_from(CheckIn)) >= 1  # history stays
