@@ -11,6 +11,7 @@ import yaml
 
 from bot.program import Program
 from bot.services.alerts import follow_up, open_alert_like, raise_alert, short_summary
+from bot.services.schedule.checkins import recent_cravings as recent_cravings_of
 from bot.triage import Triage, TriageRules, load_rules
 from handlers.turn import Turn
 
@@ -40,12 +41,10 @@ def rules_for(program: Program) -> TriageRules:
 
 def recent_cravings(turn: Turn) -> list[int]:
     """The participant's craving ratings of the last week, for the "rise of 3+" rule."""
-    try:
-        from bot.services.checkins import recent_cravings as lookup
-    except ImportError:  # the check-in service is not there yet: no history
-        return []
     participant = turn.party.participant
-    return list(lookup(turn.session, participant.id, turn.now, days=7)) if participant else []
+    if participant is None:
+        return []
+    return recent_cravings_of(turn.session, participant.id, turn.now, days=7)
 
 
 def coping_tip(turn: Turn) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
-import types
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.models import Alert, Participant
+from bot.models.schedule import CheckIn
 from bot.triage import triage
 from handlers.dispatch import record_inbound
 from handlers.triage_actions import act_on, coping_tip, recent_cravings
@@ -159,16 +159,19 @@ def test_coping_tips_vary_and_come_from_the_list(turn_for, runtime, people):
     assert tips == listed and len(listed) >= 3
 
 
-def test_rise_rule_uses_recent_cravings(turn_for, db_session, people, monkeypatch):
-    turn = turn_for(people["alex"].id, "5", "SM" + "e" * 32)
-    assert recent_cravings(turn) == []  # no history yet
-    fake = types.ModuleType("bot.services.checkins")
-    fake.recent_cravings = lambda session, pid, now, days=7: [1, 2, 1]
-    monkeypatch.setitem(sys.modules, "bot.services.checkins", fake)
+def test_rise_rule_uses_recent_cravings(turn_for, db_session, people, clock):
+    alex = people["alex"]
+    for days_ago, craving in ((3, 1), (2, 2), (1, 1), (9, 8)):  # the 9-day-old 8 is too old
+        asked = clock() - timedelta(days=days_ago)
+        db_session.add(CheckIn(participant_id=alex.id, local_date=asked.date(), asked_at=asked,
+                               prompted_at=asked, closes_at=asked + timedelta(hours=6),
+                               step="done", craving=craving))
+    db_session.flush()
+    turn = turn_for(alex.id, "5", "SM" + "e" * 32)
     history = recent_cravings(turn)
     assert history == [1, 2, 1]
-    result = triage("5", expect="craving", recent_cravings=history)
-    assert result.level == "concern"
+    assert triage("5", expect="craving", recent_cravings=history).level == "concern"
+    assert triage("5", expect="craving", recent_cravings=[4, 4]).level == "none"
 
 
 def test_participant_wording_is_lock_screen_safe(runtime):
