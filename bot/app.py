@@ -6,13 +6,33 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+import yaml
 from flask import Flask
 
 from bot.db import make_engine, make_session_factory
 from bot.program import Program, load_program
 from bot.runtime import Runtime, system_clock
 from bot.senders import Transport, build_transport
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from bot.triage import load_rules
+
+
+def check_clinic_files(program: Program) -> None:
+    """Load the escalation ladder and triage rules strictly, so a typo fails at start-up.
+
+    At run time a broken file falls back to the packaged defaults (a crisis must never wait on a
+    typo); at start-up it stops the process with one line naming the problem.
+    """
+    from bot.services.escalation import ladder_for
+    from handlers.triage_actions import rules_for
+
+    try:
+        ladder_for(program, strict=True)
+        if program.triage_rules_path is not None:
+            load_rules(program.triage_rules_path)
+        rules_for(program)  # warm the cache before gunicorn forks its workers
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise SettingsError(f"IOPBOT_CONFIG: {' '.join(str(exc).split())}") from None
 
 
 def build_runtime(
@@ -38,6 +58,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     """Create the web app. No scheduler starts here: the clock is its own process."""
     if runtime is None:
         runtime = build_runtime(settings or Settings.from_env())
+        check_clinic_files(runtime.program)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     configure_logging(runtime.settings.log_level)
