@@ -71,11 +71,11 @@ def claim(
 ) -> tuple[list[OutboxMessage], DrainReport]:
     """Claim up to `limit` due rows (or exactly `ids`), settling expired and opted-out ones."""
     report = DrainReport()
-    stmt = select(OutboxMessage).where(OutboxMessage.state == "pending")
-    if ids is not None:
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.state == "pending", OutboxMessage.not_before <= now
+    )
+    if ids is not None:  # even named rows wait out a retry's backoff
         stmt = stmt.where(OutboxMessage.id.in_(ids))
-    else:
-        stmt = stmt.where(OutboxMessage.not_before <= now)
     stmt = stmt.order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
     rows = session.scalars(for_update_skip_locked(stmt.limit(limit), session)).all()
     phones = {r.to_phone for r in rows}

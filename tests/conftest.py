@@ -170,7 +170,9 @@ def post_twilio(client, settings: Settings) -> Callable:
 
     def post(path: str, **form: str):
         signature = sign(PUBLIC_BASE_URL + path, form, settings.twilio_auth_token)
-        return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+        response = client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+        response.close()  # as a WSGI server does: runs call_on_close work (crisis pages)
+        return response
 
     return post
 
