@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import OutboxMessage, Participant
@@ -20,7 +21,7 @@ from bot.program import Program
 from bot.rules.timing import Decision, decide, local_to_utc
 from bot.services.schedule.config import ScheduleConfig
 from bot.services.schedule.wording import session_text
-from bot.sql import for_update_skip_locked, insert_ignoring_duplicates
+from bot.sql import for_update_skip_locked
 
 OPEN = ("pending", "deferred")
 BATCH = 2000
@@ -99,8 +100,12 @@ def _settle(session: Session, program: Program, config: ScheduleConfig, keys: li
 
 
 def _insert(session: Session, table, rows: list[dict], key: list[str]) -> None:
-    for start in range(0, len(rows), 500):
-        insert_ignoring_duplicates(session, table, rows[start:start + 500], key=key)
+    """Many rows, skipping duplicates: one compiled statement run as an executemany."""
+    if not rows:
+        return
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(table).on_conflict_do_nothing(index_elements=key)
+    session.execute(stmt, rows)
 
 
 def _answered_checkins(session: Session, followups: Iterable[Fire]) -> set[tuple[int, object]]:
