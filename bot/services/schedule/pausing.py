@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_
 
@@ -25,7 +26,7 @@ def pause(
     """Stop check-ins until `until` (the local date they restart) or until resumed."""
     if participant.status == "discharged":
         raise PauseError(f"{participant.phone} is discharged")
-    if until is not None and until <= now.date():
+    if until is not None and until <= now.astimezone(ZoneInfo(participant.timezone)).date():
         raise PauseError(f"--until {until} is not in the future")
     participant.status, participant.paused_until = "paused", until
     withdraw_fires(
