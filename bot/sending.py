@@ -242,6 +242,7 @@ def drain(
     report = DrainReport()
     rate = runtime.settings.send_rate
     batch = max(1, math.ceil(rate * 2))
+    last_send: float | None = None
     while limit is None or report.sent + report.failed + report.retried < limit:
         at = now or runtime.now()
         with runtime.Session() as session, session.begin():
@@ -252,9 +253,12 @@ def drain(
         if not rows and not (settled.dropped or settled.suppressed):
             break
         for row, slot in zip(rows, slots, strict=True):
-            wait = slot - time.time()
+            # A sender woken late (a busy machine, a lock wait) must not catch up in a burst.
+            due = slot if last_send is None or not paced else max(slot, last_send + 1.0 / rate)
+            wait = due - time.time()
             if wait > 0:
                 time.sleep(wait)
+            last_send = time.time()
             report.add(deliver(runtime, row, at))
     return report
 

@@ -218,11 +218,9 @@ def test_send_rate_is_respected(runtime, clock, twilio):
     assert drain(runtime).sent == 10
     assert time.monotonic() - started >= 0.45  # 9 gaps of 1/20 s
     times = sorted(m["created_at"] for m in twilio.messages)
-    first = times[0]
-    in_first_200ms = sum(1 for t in times if (t - first).total_seconds() < 0.2)
-    assert in_first_200ms <= 5  # 0, 50, 100, 150 ms (+1 for timer slack)
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.03
+    assert (times[-1] - times[0]).total_seconds() >= 0.40  # as Twilio saw them (+/- jitter)
+    for i, start in enumerate(times):  # never a burst: at most 5 (+1 jitter) in any 250 ms
+        assert sum(1 for t in times[i:] if (t - start).total_seconds() < 0.25) <= 6
 
 
 def test_pacing_is_shared_between_drains(runtime, clock, twilio):
