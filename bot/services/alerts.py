@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.models import Alert, AlertEvent, Counselor, Participant
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS, enqueue
+from bot.rules.timing import QuietHours
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,18 @@ def staff_text(session: Session, runtime: Runtime, alert: Alert, key: str, **val
     )
 
 
+def staff_send_time(runtime: Runtime, level: str, now: datetime) -> datetime:
+    """When a staff text about an alert may go: crisis and urgent at once, day or night;
+    a concern waits for the clinic's texting hours (clinic time zone), so counselors are not
+    woken for something that can wait until morning."""
+    if level != "concern":
+        return now
+    program = runtime.program
+    quiet = QuietHours(program.quiet_start, program.quiet_end)
+    tz = ZoneInfo(program.timezone)
+    return now if quiet.inside(now.astimezone(tz).time()) else quiet.next_opening(now, tz)
+
+
 def page(
     session: Session,
     runtime: Runtime,
@@ -73,11 +87,12 @@ def page(
     """Queue `body` to each counselor once per (alert, tag); log an AlertEvent and audit each."""
     ids = []
     priority = PRIORITY_CRISIS if alert.level == "crisis" else PRIORITY_ALERT
+    not_before = staff_send_time(runtime, alert.level, now)
     for counselor in counselors:
         row = enqueue(
             session, to=counselor.phone, body=body, kind=f"alert.{alert.level}",
             dedupe_key=f"alert:{alert.id}:{tag}:{counselor.id}", now=now, priority=priority,
-            party="counselor",
+            party="counselor", not_before=not_before,
         )
         if row is None:
             continue
