@@ -181,3 +181,38 @@ def test_typos_on_key_words_are_repaired_but_real_words_are_kept() -> None:
     assert triage("feeling suicdal").level == "crisis"
     assert triage("i think i overdsed").level == "crisis"
     assert triage("the steak was overdone").level == "none"
+
+
+def test_near_rules_can_be_cancelled_by_context_and_guard_a_single_phrase() -> None:
+    rules = rules_from_dict(
+        {
+            "risk": {
+                "x": {
+                    "level": "crisis",
+                    "near": [
+                        {"all": ["rope"], "unless": ["swing|boat"]},
+                        {"all": ["pills", "lined up"], "within": 3, "unless": ["pharmacy"]},
+                    ],
+                },
+            },
+        }
+    )
+    assert triage("i got a rope today", rules=rules).level == "crisis"
+    assert triage("the rope swing was fun", rules=rules).level == "none"
+    assert triage("pills lined up on the counter", rules=rules).level == "crisis"
+    assert triage("pharmacy had my pills lined up wrong", rules=rules).level == "none"
+    with pytest.raises(ValueError, match="two or more terms"):
+        rules_from_dict({"risk": {"x": {"level": "crisis", "near": [{"all": ["rope"]}]}}})
+
+
+def test_implicit_risk_families_combine_with_context() -> None:
+    # farewell + finality, burden, means + preparation, symptom + recent use
+    assert triage("sorry for everything. this is it").level == "crisis"
+    assert triage("goodbye for now see you thursday").level == "none"
+    assert triage("my kids deserve a better mom than me").level == "crisis"
+    assert triage("my family deserves a vacation").level == "none"
+    assert triage("my chest is so tight after that hit").level == "crisis"
+    assert triage("chest is sore from the gym").level == "none"
+    assert triage("bought a new rope for my boat").level == "none"
+    assert triage("tylenol helped with the headache").level == "none"
+    assert triage("took 40 tylenol").level == "crisis"

@@ -65,6 +65,8 @@ _WORD_START = re.compile(r"\S+")
 
 def near_starts(rule: NearRule, text: str) -> list[int]:
     """Return the start offset of each place where all of rule's terms fall within its window."""
+    if rule.unless is not None and rule.unless.search(text):
+        return []
     spans = []
     for term in rule.terms:
         found = [m.span() for m in term.finditer(text)]
@@ -78,6 +80,8 @@ def near_starts(rule: NearRule, text: str) -> list[int]:
 
     # Word ranges each term match covers; a term "touches" another if the gap is <= within.
     ranges = [[(word(a), word(max(a, b - 1))) for a, b in term] for term in spans]
+    if len(ranges) == 1:
+        return [a for a, _ in spans[0]]
     out = []
     for (first, last), (a, _) in zip(ranges[0], spans[0], strict=True):
         lo, hi, ok = first, last, True

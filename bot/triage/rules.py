@@ -38,11 +38,17 @@ PHRASE_LISTS = (
 
 @dataclass(frozen=True)
 class NearRule:
-    """Terms that must all occur within `within` words of each other (in any order)."""
+    """Terms that must all occur within `within` words of each other (in any order).
+
+    unless: context that cancels the rule when it occurs anywhere in the message (an ordinary
+    reading of the same words: "rope" with "swing", "tylenol" with "headache"). A rule with
+    `unless` may have a single term: a phrase that counts only outside those contexts.
+    """
 
     terms: tuple[WordAlternation, ...]
     within: int
     source: tuple[str, ...]
+    unless: WordAlternation | None = None
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,8 @@ def _expand(pattern: str, classes: Mapping[str, str], where: str) -> str:
 
 
 def _classes(data: Mapping[str, Any]) -> dict[str, str]:
-    """Build the word classes: name -> "(?:alternative|...)", classes may use earlier ones."""
-    out: dict[str, str] = {}
+    """Build the word classes: name -> "(?:alternative|...)"; a class may use other classes."""
+    raw: dict[str, list[str]] = {}
     for name, block in (data.get("classes") or {}).items():
         if isinstance(block, Mapping):
             items = [p for lang in LANGUAGES for p in _strings(block.get(lang), f"classes.{name}")]
@@ -116,7 +122,22 @@ def _classes(data: Mapping[str, Any]) -> dict[str, str]:
             items = _strings(block, f"classes.{name}")
         if not items:
             raise ValueError(f"classes.{name}: empty word class")
-        out[str(name)] = "(?:" + "|".join(_expand(p, out, f"classes.{name}") for p in items) + ")"
+        raw[str(name)] = items
+    out: dict[str, str] = {}
+
+    def build(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise ValueError(f"classes.{name}: refers to itself ({' -> '.join((*path, name))})")
+        for item in raw[name]:
+            for ref in _CLASS_REF.findall(item):
+                if ref in raw and ref not in out:
+                    build(ref, (*path, name))
+        where = f"classes.{name}"
+        out[name] = "(?:" + "|".join(_expand(p, out, where) for p in raw[name]) + ")"
+
+    for name in raw:
+        if name not in out:
+            build(name, ())
     return out
 
 
@@ -171,19 +192,24 @@ def _phrase_list(
 
 
 def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
-    """Parse one proximity rule: [A, B, ...] or {all: [A, B, ...], within: N}."""
+    """Parse one proximity rule: [A, B, ...] or {all: [A, ...], within: N, unless: [C, ...]}."""
     within = 4
+    unless: list[str] = []
     if isinstance(entry, Mapping):
         within = int(entry.get("within", within))
+        unless = [_expand(u, classes, where) for u in _strings(entry.get("unless"), where)]
         entry = entry.get("all")
     terms = _strings(entry, where)
-    if len(terms) < 2 or within < 0:
-        raise ValueError(f"{where}: a near rule needs two or more terms and within >= 0")
+    if len(terms) < (1 if unless else 2) or within < 0:
+        raise ValueError(
+            f"{where}: a near rule needs two or more terms (one, with unless) and within >= 0"
+        )
     expanded = [_expand(t, classes, where) for t in terms]
     return NearRule(
         terms=tuple(_fast([t], (), where) for t in expanded),
         within=within,
         source=tuple(terms),
+        unless=_fast(unless, (), f"{where}.unless") if unless else None,
     )
 
 
