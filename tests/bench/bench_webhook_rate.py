@@ -2,7 +2,8 @@
 
 Reads JSON from stdin: {"host", "port", "rate", "seconds", "requests": [[signature, body]...]}.
 Each request is due at start + i / rate; latency is measured from that due time (so a slow
-server cannot hide queueing). Prints JSON: sent, achieved_rps, p50_ms, p99_ms, max_ms, errors.
+server cannot hide queueing). Prints JSON: sent, achieved_rps, p50/p90/p99/max in ms, errors,
+and how many requests took over 50 ms and when they were due (a stall vs steady slowness).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def worker(host: str, port: int, jobs: queue.Queue, results: list, lock: threadi
             conn.close()
         done = time.perf_counter()
         with lock:
-            results.append((done - due, status))
+            results.append((done - due, status, due))
 
 
 def main() -> None:
@@ -46,7 +47,7 @@ def main() -> None:
     rate, seconds = float(spec["rate"]), float(spec["seconds"])
     total = min(int(rate * seconds), len(spec["requests"]))
     jobs: queue.Queue = queue.Queue()
-    results: list[tuple[float, int]] = []
+    results: list[tuple[float, int, float]] = []
     lock = threading.Lock()
     threads = [threading.Thread(target=worker, args=(spec["host"], spec["port"], jobs, results,
                                                      lock), daemon=True) for _ in range(16)]
@@ -70,10 +71,14 @@ def main() -> None:
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
+    slow = sorted(r[2] - start for r in results if r[0] > 0.05)
     print(json.dumps({
         "rate": rate, "sent": len(results), "achieved_rps": len(results) / elapsed,
-        "p50_ms": pct(50), "p99_ms": pct(99), "max_ms": latencies[-1],
+        "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99), "max_ms": latencies[-1],
         "errors": sum(1 for r in results if r[1] != 200),
+        # requests over 50 ms, and when (seconds into the run) the first and last were due
+        "over_50ms": len(slow), "slow_from_s": slow[0] if slow else None,
+        "slow_until_s": slow[-1] if slow else None,
     }))
 
 
