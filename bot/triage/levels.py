@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.triage.matching import Prepared, prepare, scan, scan_category
+from bot.triage.model import load_model
 from bot.triage.numbers import craving_in
 from bot.triage.replies import mood_in, use_in
 from bot.triage.rules import LEVELS, TriageRules, load_rules
@@ -59,6 +60,22 @@ def _craving_hits(craving: int, recent: Sequence[int], rules: TriageRules) -> li
     return hits
 
 
+_MODEL_REASONS = {
+    "crisis": "model: crisis-like wording",
+    "urgent": "model: use-like wording",
+}
+
+
+def _model_level(prepared: Prepared, rules: TriageRules) -> str:
+    """The learned layer's level (crisis, urgent or none), or none when it is switched off."""
+    settings = rules.model
+    if not settings.enabled:
+        return "none"
+    return load_model().level(
+        prepared.model_text, settings.crisis_threshold, settings.urgent_threshold
+    )
+
+
 def triage(
     text: str,
     *,
@@ -87,6 +104,10 @@ def triage(
     hits = [hit for hit in hits if hit[0] != "none"]
     hits.sort(key=lambda hit: -_RANK[hit[0]])  # stable: keeps rule order within a level
     level = hits[0][0] if hits else "none"
+    model_level = _model_level(prepared, rules)
+    if _RANK[model_level] > _RANK[level]:
+        level = model_level
+        hits.insert(0, (model_level, _MODEL_REASONS[model_level]))
     reasons = tuple(dict.fromkeys(reason for _, reason in hits))
     return Triage(text=text, level=level, craving=craving, used=used, reasons=reasons)
 
@@ -96,6 +117,8 @@ def looks_like_other_message(text: str, *, rules: TriageRules | None = None) -> 
     rules = rules or load_rules()
     prepared = prepare(text, rules)
     if _risk_hits(prepared, rules) or use_in(prepared, rules, expect_use=False) is not None:
+        return False
+    if _model_level(prepared, rules) != "none":
         return False
     if craving_in(prepared, rules, expect_craving=False) is not None:
         return False

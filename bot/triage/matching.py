@@ -17,11 +17,15 @@ class Prepared:
 
     raw: str
     variants: tuple[str, ...]
+    # The one spelling the learned layer reads (bot/triage/model.py): the first variant, typos
+    # repaired, each idiom replaced by the placeholder word "_".
+    model_text: str = ""
 
 
 def prepare(text: str, rules: TriageRules) -> Prepared:
     """Normalise text, expand slang spellings, repair typos and blank out harmless idioms."""
-    variants = []
+    variants: list[str] = []
+    model_index = -1
     for variant in letter_variants(basic_form(text)):
         if rules.spelling_regex is not None:
             variant = rules.spelling_regex.sub(lambda m: rules.spelling[m.group(0)], variant)
@@ -30,8 +34,14 @@ def prepare(text: str, rules: TriageRules) -> Prepared:
             fixed = fuzzy_fix(variant, rules.fuzzy, rules.fuzzy_keep)
             if fixed != variant:
                 variants.append(fixed)
-    variants = [rules.phrases["idioms"].sub(" , ", v) for v in variants]
-    return Prepared(raw=text, variants=tuple(dict.fromkeys(variants)))
+        if model_index < 0:
+            model_index = len(variants) - 1
+    idioms = rules.phrases["idioms"]
+    # The model reads idioms as a placeholder word, not as nothing: "me tomé un café" must not
+    # shrink to a bare "me".
+    model_text = idioms.sub(" _ ", variants[model_index]) if variants else ""
+    variants = [idioms.sub(" , ", v) for v in variants]
+    return Prepared(raw=text, variants=tuple(dict.fromkeys(variants)), model_text=model_text)
 
 
 def is_negated(text: str, start: int, rules: TriageRules) -> bool:

@@ -64,6 +64,19 @@ class RiskCategory:
     near: tuple[NearRule, ...] = ()
 
 
+@dataclass(frozen=True)
+class ModelSettings:
+    """Whether the learned layer (bot/triage/model.py) runs, and its decision thresholds.
+
+    The model can only raise a level: crisis when P(crisis) >= crisis_threshold, urgent when
+    P(urgent) + P(crisis) >= urgent_threshold.
+    """
+
+    enabled: bool = False
+    crisis_threshold: float = 1.0
+    urgent_threshold: float = 1.0
+
+
 @dataclass(frozen=True, eq=False)
 class TriageRules:
     """Thresholds and phrase lists that decide how a reply is understood and how risky it is."""
@@ -83,6 +96,7 @@ class TriageRules:
     # Typo repair: every one-letter deletion of a key word -> the key word (see text.fuzzy_fix).
     fuzzy: Mapping[str, str] = field(default_factory=dict)
     fuzzy_keep: frozenset[str] = frozenset()
+    model: ModelSettings = ModelSettings()
 
     def category(self, name: str) -> RiskCategory | None:
         """Return the risk category called name, if the rules define it."""
@@ -267,6 +281,21 @@ def _mood(data: Mapping[str, Any], classes: Mapping[str, str]) -> dict[int, re.P
     return out
 
 
+def _model_settings(data: Mapping[str, Any]) -> ModelSettings:
+    block = data.get("model") or {}
+    if not isinstance(block, Mapping):
+        raise ValueError("model: expected enabled, crisis_threshold, urgent_threshold")
+    settings = ModelSettings(
+        enabled=bool(block.get("enabled", False)),
+        crisis_threshold=float(block.get("crisis_threshold", 1.0)),
+        urgent_threshold=float(block.get("urgent_threshold", 1.0)),
+    )
+    for name in ("crisis_threshold", "urgent_threshold"):
+        if not 0.0 < getattr(settings, name) <= 1.0:
+            raise ValueError(f"model.{name}: expected a probability above 0 and at most 1")
+    return settings
+
+
 def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRules:
     """Build TriageRules from the parsed YAML mapping, raising ValueError on mistakes."""
     limits = data.get("thresholds") or {}
@@ -292,6 +321,7 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
         source=source,
         fuzzy=fuzzy,
         fuzzy_keep=fuzzy_keep,
+        model=_model_settings(data),
     )
 
 
