@@ -39,6 +39,7 @@ class Settings:
     tick_seconds: float = 30.0
     send_timeout: float = 10.0
     max_send_attempts: int = 8
+    send_concurrency: int = 4
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -72,6 +73,7 @@ class Settings:
             tick_seconds=_number(get, "IOPBOT_TICK_SECONDS", 30.0),
             send_timeout=_number(get, "IOPBOT_SEND_TIMEOUT", 10.0),
             max_send_attempts=int(_number(get, "IOPBOT_MAX_SEND_ATTEMPTS", 8)),
+            send_concurrency=int(_number(get, "IOPBOT_SEND_CONCURRENCY", 4)),
             log_level=(get("IOPBOT_LOG_LEVEL") or "INFO").upper(),
         )
         return settings.validated()
@@ -130,6 +132,8 @@ class Settings:
             raise SettingsError("IOPBOT_SEND_TIMEOUT must be a positive number of seconds")
         if self.max_send_attempts < 1:
             raise SettingsError("IOPBOT_MAX_SEND_ATTEMPTS must be at least 1")
+        if not 1 <= self.send_concurrency <= 64:
+            raise SettingsError("IOPBOT_SEND_CONCURRENCY must be a whole number from 1 to 64")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"IOPBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         return self

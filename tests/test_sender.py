@@ -231,3 +231,18 @@ def test_pacing_is_shared_between_drains(runtime, clock, twilio):
     drain(runtime)  # the second drain waits for slots after the first one's
     times = sorted(m["created_at"] for m in twilio.messages)
     assert (times[-1] - times[0]).total_seconds() >= 0.45
+
+
+@pytest.mark.parametrize(("concurrency", "overlap"), [(1, False), (4, True)])
+def test_slow_api_answers_overlap_up_to_the_concurrency(
+    runtime, clock, twilio, concurrency, overlap
+):
+    use_settings(runtime, send_rate=50.0, send_concurrency=concurrency)
+    twilio.delay_next(0.3, times=6)  # Twilio takes 300 ms to answer each of the six
+    queue(runtime, clock, n=6)
+    started = time.monotonic()
+    assert drain(runtime).sent == 6
+    elapsed = time.monotonic() - started
+    # One request at a time needs 6 x 0.3 s; four in flight need two rounds of 0.3 s.
+    assert (elapsed < 1.2) is overlap, elapsed
+    assert len(twilio.messages) == 6
