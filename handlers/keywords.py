@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.models import OutboxMessage, PhoneNumber
-from bot.outbox import cancel_pending
+from bot.models import Counselor, OutboxMessage, PhoneNumber
+from bot.outbox import PRIORITY_ALERT, cancel_pending, enqueue
 from bot.rules.keywords import keyword_of, normalize
 from handlers.turn import Turn
 
@@ -35,6 +36,24 @@ def set_opted_in(session: Session, phone: str, now: datetime, source: str) -> bo
     return True
 
 
+def warn_colleagues(turn: Turn) -> None:
+    """A counselor who opts out stops receiving alerts: tell on-call staff and supervisors."""
+    counselor = turn.party.counselor
+    colleagues = turn.session.scalars(
+        select(Counselor).where(
+            Counselor.active, Counselor.id != counselor.id,
+            or_(Counselor.on_call, Counselor.supervisor),
+        )
+    ).all()
+    body = turn.program.text("staff.counselor_opted_out", name=counselor.name)
+    for colleague in colleagues:
+        enqueue(
+            turn.session, to=colleague.phone, body=body, kind="staff.notice", now=turn.now,
+            dedupe_key=f"counselor-opted-out:{counselor.id}:{turn.message.sid}:{colleague.id}",
+            priority=PRIORITY_ALERT, party="counselor",
+        )
+
+
 def handle(turn: Turn) -> bool:
     """Answer STOP/START/HELP words and plain opt-out phrases."""
     kind = keyword_of(turn.message.body)
@@ -42,6 +61,8 @@ def handle(turn: Turn) -> bool:
     if kind == "opt_out":
         if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:text"):
             turn.opted_out = True
+            if turn.party.counselor is not None:
+                warn_colleagues(turn)
             return turn.answer("opt_out", "optout.confirm")
         return turn.answer("opt_out")  # one confirmation only
     if kind == "opt_in":
