@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.models import MessageLog, OutboxMessage, PhoneNumber
+from bot.rules.send_errors import ErrorAction
 from bot.sql import insert_ignoring_duplicates
 
 PRIORITY_CRISIS = 0
@@ -108,4 +110,21 @@ def is_opted_out(session: Session, phone: str) -> bool:
     """True when `phone` has opted out of texts."""
     return bool(
         session.scalar(select(PhoneNumber.opted_out).where(PhoneNumber.phone == phone))
+    )
+
+
+def flag_recipient(
+    session: Session, row: OutboxMessage, action: ErrorAction, code: int | None,
+    now: datetime, event: str,
+) -> None:
+    """Record what a Twilio error says about the recipient: opted out, or flagged for staff."""
+    phone = session.get(PhoneNumber, row.to_phone) or PhoneNumber(phone=row.to_phone)
+    session.add(phone)
+    if action.opt_out:
+        phone.opted_out, phone.opted_out_at = True, now
+    if action.flag:
+        phone.flag, phone.flag_code, phone.flagged_at = action.flag, code, now
+    audit.record(
+        session, event, now=now, subject_type="outbox", subject_id=row.id, code=code,
+        flag=action.flag or "opted_out", admin=action.admin,
     )

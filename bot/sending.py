@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import MessageLog, OutboxMessage, PhoneNumber, SendPacing
-from bot.outbox import is_opted_out
+from bot.outbox import flag_recipient, is_opted_out
 from bot.phones import mask, to_address
 from bot.rules.send_errors import backoff, classify_error
 from bot.runtime import Runtime
@@ -208,22 +208,7 @@ def _settle_failure(
     retrying = action.retry and row.attempts < runtime.settings.max_send_attempts
     # Errors that are retried first (30003 unreachable) are flagged only once retries run out.
     if action.opt_out or (action.flag and not retrying):
-        phone = session.get(PhoneNumber, row.to_phone) or PhoneNumber(phone=row.to_phone)
-        session.add(phone)
-        if action.opt_out:
-            phone.opted_out, phone.opted_out_at = True, now
-        if action.flag:
-            phone.flag, phone.flag_code, phone.flagged_at = action.flag, error.code, now
-        audit.record(
-            session,
-            "send.flagged",
-            now=now,
-            subject_type="outbox",
-            subject_id=row.id,
-            code=error.code,
-            flag=action.flag or "opted_out",
-            admin=action.admin,
-        )
+        flag_recipient(session, row, action, error.code, now, "send.flagged")
     if retrying:
         row.state, row.claimed_by = "pending", None
         row.not_before = now + backoff(row.attempts)

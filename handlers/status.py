@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
-from bot import audit
-from bot.models import MessageLog, OutboxMessage, PhoneNumber
+from bot.models import MessageLog, OutboxMessage
 from bot.models.messaging import DELIVERY_RANK
-from bot.outbox import enqueue
+from bot.outbox import enqueue, flag_recipient
 from bot.rules.send_errors import backoff, classify_error
 from bot.runtime import current
 from handlers.signature import is_authentic
@@ -58,14 +57,7 @@ def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:
     retrying = action.retry and retry_number <= DELIVERY_RETRIES
     # An unreachable handset (30003) is retried first and flagged only once retries run out.
     if action.opt_out or (action.flag and not retrying):
-        phone = session.get(PhoneNumber, row.to_phone) or PhoneNumber(phone=row.to_phone)
-        session.add(phone)
-        if action.opt_out:
-            phone.opted_out, phone.opted_out_at = True, now
-        if action.flag:
-            phone.flag, phone.flag_code, phone.flagged_at = action.flag, code, now
-        audit.record(session, "delivery.flagged", now=now, subject_type="outbox",
-                     subject_id=row.id, code=code, flag=action.flag or "opted_out")
+        flag_recipient(session, row, action, code, now, "delivery.flagged")
     if retrying:
         enqueue(
             session, to=row.to_phone, channel=row.channel, body=row.body, kind=row.kind,
