@@ -109,3 +109,32 @@ def test_outbox_rows_are_pending_until_dispatch(runner, runtime, db_session, clo
     assert db_session.scalars(select(OutboxMessage)).one().state == "pending"
     runner.invoke(args=["dispatch"])
     assert db_session.scalars(select(OutboxMessage)).one().state == "sent"
+
+
+def test_console_sends_from_separate_runs_never_collide(tmp_path):
+    """Two dispatch runs on the embedded default each print and record their texts."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    iopbot = Path(sys.executable).parent / "iopbot"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+           "IOPBOT_TRANSPORT": "console"}
+    for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+        env.pop(key, None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(iopbot), *args], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)
+
+    assert run("db", "upgrade").returncode == 0
+    assert run("counselor", "add", "--name", "Sam", "--phone", "4155550199").returncode == 0
+    for number in ("4155550123", "4155550124"):
+        added = run("participant", "add", "--name", "Alex", "--phone", number, "--counselor",
+                    "4155550199", "--timezone", "America/Chicago")
+        assert added.returncode == 0, added.stderr
+        sent = run("dispatch")
+        assert sent.returncode == 0, sent.stderr
+        assert f"SMS to +1{number}:" in sent.stdout
+        assert "sent: 1" in sent.stdout

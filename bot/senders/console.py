@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
+import uuid
 from datetime import datetime
 from typing import TextIO
 
@@ -15,14 +15,13 @@ class ConsoleTransport:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> str:
         """Print the text on one line and return a local id."""
         flat = " ".join(body.split())
         with self._lock:
-            sid = f"console-{next(self._ids)}"
+            sid = f"console-{uuid.uuid4().hex}"  # unique across processes and restarts
             print(f"SMS to {to}: {flat}", file=self.stream, flush=True)
         return sid
 

@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--database-url")
+    parser.add_argument("--concurrency", type=int, default=4, help="IOPBOT_SEND_CONCURRENCY")
     args = parser.parse_args()
 
     from sqlalchemy import insert
@@ -54,7 +55,8 @@ def main() -> None:
         settings = Settings(
             database_url=url, twilio_account_sid=sid, twilio_auth_token=token,
             twilio_from_number="+15005550006", twilio_api_base_url=base_url,
-            transport="twilio", send_rate=args.rate).validated()
+            transport="twilio", send_rate=args.rate,
+            send_concurrency=args.concurrency).validated()
         runtime = build_runtime(settings)
         Base.metadata.drop_all(runtime.engine)
         Base.metadata.create_all(runtime.engine)
