@@ -53,6 +53,9 @@ def handle(turn: Turn) -> bool:
     turn.intent = "checkin_answer"
     if value is not None or step != "mood":  # a skipped mood has nothing to rate
         result = triage(text, expect=step, recent_cravings=history)
-        triage_actions.act_on(turn, result, context="checkin")
+        # The next question (or the closing thanks) already thanks them: only add feedback
+        # that says something more (a coping tip, "nice work", an alert raised).
+        specific = triage_actions.feedback_key(result) != "feedback.thanks"
+        triage_actions.act_on(turn, result, context="checkin", feedback=specific)
     turn.say(progress.next_key)
     return True

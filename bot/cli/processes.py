@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+import time
 import uuid
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -79,12 +81,16 @@ def dispatch_command(at: str | None) -> None:
 @click.command("chat")
 @with_appcontext
 @click.option("--phone", required=True, help="Talk to the bot as this phone number.")
-def chat_command(phone: str) -> None:
+@click.option("--at", "at", help="Pretend the conversation starts at this ISO-8601 instant.")
+def chat_command(phone: str, at: str | None) -> None:
     """A terminal conversation with the bot as PHONE, through the same handlers."""
     from handlers.dispatch import handle_inbound
     from handlers.turn import InboundMessage
 
     rt = runtime()
+    if at:  # e.g. answer a check-in that `iopbot dispatch --at` sent "in the future"
+        start, began = parse_instant(at), time.monotonic()
+        rt.clock = lambda: start + timedelta(seconds=time.monotonic() - began)
     try:
         number = normalize_phone(phone)
     except InvalidPhone as exc:
