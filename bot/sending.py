@@ -11,7 +11,8 @@ import math
 import os
 import socket
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -232,7 +233,9 @@ def drain(
     # Twilio answers in 100-200 ms, so one request at a time would cap a sender at 5-10 texts a
     # second whatever the configured rate: up to IOPBOT_SEND_CONCURRENCY requests overlap, each
     # still started at its paced slot.
-    with ThreadPoolExecutor(runtime.settings.send_concurrency, "send") as pool:
+    concurrency = runtime.settings.send_concurrency
+    in_flight: deque[Future[DrainReport]] = deque()
+    with ThreadPoolExecutor(concurrency, "send") as pool:
         while limit is None or report.sent + report.failed + report.retried < limit:
             at = now or runtime.now()
             with runtime.Session() as session, session.begin():
@@ -242,17 +245,22 @@ def drain(
             report.add(settled)
             if not rows and not (settled.dropped or settled.suppressed):
                 break
-            futures = []
             for row, slot in zip(rows, slots, strict=True):
                 # A sender woken late (a busy machine, a lock wait) must not catch up in a burst.
                 due = slot if last_send is None or not paced else max(slot, last_send + 1 / rate)
+                while len(in_flight) >= concurrency and not in_flight[0].done():
+                    report.add(in_flight.popleft().result())  # Twilio is slower than the rate
                 wait = due - time.time()
                 if wait > 0:
                     time.sleep(wait)
                 last_send = time.time()
-                futures.append(pool.submit(deliver, runtime, row, at))
-            for future in futures:
-                report.add(future.result())
+                in_flight.append(pool.submit(deliver, runtime, row, at))
+                while in_flight and in_flight[0].done():
+                    report.add(in_flight.popleft().result())
+            # The next batch is claimed while the last sends are still in flight, so batch
+            # boundaries cost no gap; the `limit` check only counts finished sends.
+        while in_flight:
+            report.add(in_flight.popleft().result())
     return report
 
 
