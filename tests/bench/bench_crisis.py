@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
@@ -35,38 +35,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
 
 from bot.models import Base, Counselor, Participant  # noqa: E402
+from tests.bench.pg_schema import drop_schema, free_port, make_schema  # noqa: E402
 
 IOPBOT = str(Path(sys.executable).with_name("iopbot"))
 DEFAULT_DB = "postgresql+psycopg://root@/test?host=/var/run/postgresql"
 BODY = re.compile(r"^Alert \d+ CRISIS: P(\d{4}) B\. ")
-
-
-def free_port() -> int:
-    """An unused loopback TCP port."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def make_schema(base: str) -> tuple[str, str]:
-    """Create an empty schema; return (its name, a URL whose search_path is that schema)."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in base else "?"
-    return schema, f"{base}{sep}options=-csearch_path%3D{schema}"
-
-
-def drop_schema(base: str, schema: str) -> None:
-    """Remove the bench schema."""
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def seed(url: str, count: int) -> tuple[list[str], str, str]:

@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -40,11 +39,12 @@ if str(ROOT) not in sys.path:
 
 from datetime import UTC, datetime  # noqa: E402
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bot.models import Base, Counselor, MessageLog, Participant  # noqa: E402
+from tests.bench.pg_schema import drop_schema, free_port, make_schema  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://root@/test?host=/var/run/postgresql"
 HERE = Path(__file__).resolve().parent
@@ -80,34 +80,6 @@ function request()
     ["X-Twilio-Signature"] = item[1]}, item[2])
 end
 """
-
-
-def free_port() -> int:
-    """An unused loopback TCP port."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def make_schema(base: str) -> tuple[str, str]:
-    """Create an empty schema; return (its name, a URL whose search_path is that schema)."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in base else "?"
-    return schema, f"{base}{sep}options=-csearch_path%3D{schema}"
-
-
-def drop_schema(base: str, schema: str) -> None:
-    """Remove the benchmark's schema."""
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def enrol(url: str, participants: int) -> list[str]:
