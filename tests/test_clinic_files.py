@@ -49,3 +49,17 @@ def test_cli_refuses_to_start_with_a_broken_ladder(clinic_config, tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("iopbot: IOPBOT_CONFIG:")
     assert "Traceback" not in done.stderr
+
+
+def test_iopbot_triage_uses_the_clinics_thresholds(clinic_config, tmp_path):
+    rules = clinic_config / "triage.yaml"
+    text = rules.read_text(encoding="utf-8")
+    assert "urgent_craving: 9" in text
+    rules.write_text(text.replace("urgent_craving: 9", "urgent_craving: 6"), encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "IOPBOT_CONFIG": str(clinic_config / "program.yaml"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    done = subprocess.run([str(IOPBOT), "triage", "--expect", "craving", "6"], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert '"level": "urgent"' in done.stdout
+    assert "urgent threshold 6" in done.stdout

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 
 import click
+from flask.cli import ScriptInfo
 
 from bot.triage import load_rules, triage
 
@@ -33,6 +35,15 @@ def _stdin_messages(stream: Iterable[bytes]) -> Iterator[str]:
         yield line.decode("utf-8", "replace")
 
 
+def _clinic_rules_path() -> str | None:
+    """The clinic's rules file (program.yaml `triage_rules`) when run as `iopbot triage`."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is None or info.create_app is None:
+        return None  # invoked on its own (tests): the packaged rules
+    path = info.load_app().extensions["iopbot"].program.triage_rules_path
+    return str(path) if path is not None else None
+
+
 @click.command("triage")
 @click.option(
     "--expect",
@@ -52,13 +63,13 @@ def _stdin_messages(stream: Iterable[bytes]) -> Iterator[str]:
 def triage_command(expect: str | None, rules_path: str | None, texts: tuple[str, ...]) -> None:
     """Triage each TEXT (or each stdin line) and print one JSON object per message."""
     try:
-        rules = load_rules(rules_path)
+        rules = load_rules(rules_path or _clinic_rules_path())
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"cannot load triage rules: {exc}") from None
     if texts:
         messages: Iterable[str] = (_clean(t) for t in texts)
     else:
-        messages = _stdin_messages(click.get_binary_stream("stdin"))
+        messages = _stdin_messages(getattr(sys.stdin, "buffer", sys.stdin))
     for message in messages:
         result = triage(message, expect=expect, rules=rules)
         click.echo(json.dumps(result.to_json_dict(), ensure_ascii=False))
