@@ -22,7 +22,7 @@ def tick(runtime: Runtime) -> None:
     except Exception:
         log.exception("clock tick failed; the next tick will retry")
         return
-    if report.sending.sent or report.counts:
+    if report.sending.sent or any(report.counts.values()):  # quiet when nothing happened
         log.info("tick: %s", report.summary().replace("\n", ", "))
 
 
