@@ -1,8 +1,9 @@
 """Crisis language: answer at once with safety information and page staff right away.
 
 Runs for every text from a participant (any status, even opted out) before anything else but
-opt-out keywords, and for unknown numbers. Opted-out senders still raise the alert and page
-staff; dispatch withholds the reply itself because they said STOP.
+opt-out keywords, and for unknown numbers; an opt-out worded as a crisis still pages staff.
+Opted-out senders still raise the alert and page staff; dispatch withholds the reply itself
+because they said STOP.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ log = logging.getLogger(__name__)
 
 def respond(turn: Turn, result: Triage) -> bool:
     """Raise (or add to) the crisis alert, queue its pages for immediate sending, and reply."""
+    return turn.answer("crisis", alert_staff(turn, result))
+
+
+def alert_staff(turn: Turn, result: Triage) -> str:
+    """Raise (or add to) the crisis alert and queue its pages; returns the reply's key."""
     participant = turn.party.participant
     existing = open_alert_like(
         turn.session, participant_id=participant.id if participant else None,
@@ -43,7 +49,7 @@ def respond(turn: Turn, result: Triage) -> bool:
         key = "crisis.unknown"  # says nothing about the program or anyone in it
     log.warning("crisis alert %s from %s: %s page(s) to send now", alert_id,
                 mask(turn.message.phone), len(turn.page_ids))
-    return turn.answer("crisis", key)
+    return key
 
 
 def _check(turn: Turn) -> Triage | None:
@@ -55,6 +61,18 @@ def participant(turn: Turn) -> bool:
     """Crisis language from a participant: safety reply, crisis alert, immediate pages."""
     result = _check(turn)
     return respond(turn, result) if result else False
+
+
+def behind_opt_out(turn: Turn) -> None:
+    """An opt-out that also says crisis ("stop texting me, I want to die"): staff are paged.
+
+    The opt-out stands and its one confirmation is the only reply; the alert must not be lost.
+    """
+    if turn.party.kind == "counselor":
+        return
+    result = _check(turn)
+    if result is not None:
+        alert_staff(turn, result)
 
 
 def unknown(turn: Turn) -> bool:

@@ -11,6 +11,7 @@ from bot import audit
 from bot.models import Counselor, OutboxMessage, PhoneNumber
 from bot.outbox import PRIORITY_ALERT, cancel_pending, enqueue
 from bot.rules.keywords import keyword_of, normalize
+from handlers import crisis
 from handlers.turn import Turn
 
 
@@ -59,6 +60,7 @@ def handle(turn: Turn) -> bool:
     kind = keyword_of(turn.message.body)
     phone, now = turn.message.phone, turn.now
     if kind == "opt_out":
+        crisis.behind_opt_out(turn)
         if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:text"):
             turn.opted_out = True
             if turn.party.counselor is not None:
