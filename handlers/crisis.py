@@ -1,7 +1,8 @@
 """Crisis language: answer at once with safety information and page staff right away.
 
 Runs for every text from a participant (any status, even opted out) before anything else but
-opt-out keywords, and for unknown numbers; an opt-out worded as a crisis still pages staff.
+opt-out keywords, and for family members and unknown numbers; an opt-out worded as a crisis
+still pages staff.
 Opted-out senders still raise the alert and page staff; dispatch withholds the reply itself
 because they said STOP.
 """
@@ -13,6 +14,7 @@ import logging
 from bot.phones import mask
 from bot.services.alerts import follow_up, open_alert_like, raise_alert, short_summary
 from bot.triage import Triage, triage
+from handlers import family_text
 from handlers.triage_actions import rules_for
 from handlers.turn import Turn
 
@@ -73,6 +75,19 @@ def behind_opt_out(turn: Turn) -> None:
     result = _check(turn)
     if result is not None:
         alert_staff(turn, result)
+
+
+def family(turn: Turn) -> bool:
+    """Crisis language from a family member: the stranger's safety reply and staff paged.
+
+    A "Message for counselor: ..." in crisis words also still reaches the counselor as a note.
+    """
+    result = _check(turn)
+    if result is None:
+        return False
+    key = alert_staff(turn, result)
+    family_text.forward_note(turn)
+    return turn.answer("crisis", key)
 
 
 def unknown(turn: Turn) -> bool:

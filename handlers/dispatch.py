@@ -44,7 +44,7 @@ CHAINS: dict[str, list[Handler]] = {
         fallback.participant,
     ],
     "counselor": [keywords.handle, counselor_commands.handle, fallback.counselor],
-    "family": [keywords.handle, family_text.family, fallback.unknown],
+    "family": [keywords.handle, crisis.family, family_text.family, fallback.unknown],
     "unknown": [keywords.handle, crisis.unknown, fallback.unknown],
 }
 # Intents that may answer someone who has opted out (the one confirmation, and HELP).

@@ -84,15 +84,22 @@ def family(turn: Turn) -> bool:
         if join(turn.session, phone, message_sid=turn.message.sid, now=turn.now):
             return turn.answer("family_join", "family.joined",
                                frequency=turn.program.text("family.frequency", turn.language))
-    elif (match := NOTE.match(turn.message.body or "")) and re.search(r"\w", match["note"]):
-        ids = forward_family_note(turn.session, turn.program, phone, match.group("note"),
-                                  message_sid=turn.message.sid, now=turn.now)
-        if ids:
-            turn.page_ids.extend(ids)
-            return turn.answer("family_note", "family.note.ack")
+    elif forward_note(turn):
+        return turn.answer("family_note", "family.note.ack")
     if _in_contact(turn):
         return turn.answer("family_other", "family.neutral")
     return False  # no consent in force: the same answer a stranger gets
+
+
+def forward_note(turn: Turn) -> bool:
+    """Forward a "Message for counselor: ..." text to the counselor now; True if it went."""
+    match = NOTE.match(turn.message.body or "")
+    if not match or not re.search(r"\w", match["note"]):
+        return False
+    ids = forward_family_note(turn.session, turn.program, turn.message.phone, match["note"],
+                              message_sid=turn.message.sid, now=turn.now)
+    turn.page_ids.extend(ids)
+    return bool(ids)
 
 
 def _in_contact(turn: Turn) -> bool:
