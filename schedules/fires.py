@@ -1,5 +1,8 @@
 """Firing due fires: claim them, apply the quiet-hour rules, queue outbox rows, settle them.
 
+A fire for someone who texted STOP is dropped, not sent: no check-in is opened for them, so
+none is counted as asked or missed (nor reported to their counselor or family as missed).
+
 A fire's key is its outbox row's dedupe_key, so even two clocks claiming the same fire
 could not queue its text twice; claims use row locks (SKIP LOCKED) so they don't try to.
 """
@@ -14,7 +17,7 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from bot.models import OutboxMessage, Participant
+from bot.models import OutboxMessage, Participant, PhoneNumber
 from bot.models.schedule import CheckIn, Fire, TherapySession
 from bot.outbox import PRIORITY_SCHEDULED
 from bot.program import Program
@@ -70,10 +73,13 @@ def _settle(session: Session, program: Program, config: ScheduleConfig, keys: li
         .where(Fire.key.in_(keys))
     ).all()
     answered = _answered_checkins(session, [f for f, _, _ in rows if f.kind == "followup"])
+    stopped = set(session.scalars(select(PhoneNumber.phone).where(
+        PhoneNumber.phone.in_({person.phone for _, person, _ in rows}), PhoneNumber.opted_out)))
     outbox, checkins, followups, counts = [], [], [], {"sent": 0, "deferred": 0, "dropped": 0}
     for fire, person, therapy in rows:
         tz = ZoneInfo(person.timezone)
-        why = _pointless(fire, person, therapy, answered)
+        why = "recipient opted out" if person.phone in stopped else _pointless(
+            fire, person, therapy, answered)
         decision = Decision("drop", reason=why) if why else decide(
             now, tz, config.quiet, fire.expires_at)
         fire.decided_at = now
