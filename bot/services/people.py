@@ -14,6 +14,8 @@ from bot.outbox import cancel_pending, enqueue
 from bot.phones import InvalidPhone, normalize_phone
 from bot.program import LANGUAGES, Program, parse_hhmm, parse_timezone
 
+NAME_CHARS = 120  # Counselor.name and Participant.name are VARCHAR(120)
+
 
 class EnrolmentError(ValueError):
     """Enrolment input that cannot be accepted; the message says why in one line."""
@@ -24,6 +26,16 @@ def _phone(raw: str, what: str) -> str:
         return normalize_phone(raw)
     except InvalidPhone:
         raise EnrolmentError(f"{what} is not a valid phone number: {raw!r}") from None
+
+
+def _name(raw: str | None, who: str) -> str:
+    """The trimmed name, or EnrolmentError when it is empty or longer than the column."""
+    name = " ".join((raw or "").split())
+    if not name:
+        raise EnrolmentError(f"a {who} needs a name")
+    if len(name) > NAME_CHARS:
+        raise EnrolmentError(f"--name must be at most {NAME_CHARS} characters")
+    return name
 
 
 def _phone_in_use(session: Session, phone: str) -> str | None:
@@ -44,9 +56,7 @@ def add_counselor(
     supervisor: bool = False,
 ) -> Counselor:
     """Enrol a counselor."""
-    name = (name or "").strip()
-    if not name:
-        raise EnrolmentError("a counselor needs a name")
+    name = _name(name, "counselor")
     number = _phone(phone, "--phone")
     if used := _phone_in_use(session, number):
         raise EnrolmentError(f"{number} is already enrolled as {used}")
@@ -80,9 +90,7 @@ def add_participant(
     session: Session, program: Program, form: Enrolment, now: datetime
 ) -> Participant:
     """Enrol a participant, record their consent to texts and queue the opt-in confirmation."""
-    name = (form.name or "").strip()
-    if not name:
-        raise EnrolmentError("a participant needs a name")
+    name = _name(form.name, "participant")
     number = _phone(form.phone, "--phone")
     if used := _phone_in_use(session, number):
         raise EnrolmentError(f"{number} is already enrolled as {used}")

@@ -15,6 +15,8 @@ from bot.models import Group, Participant
 from bot.program import parse_timezone
 from bot.rules.weekly import parse_weekly
 
+NAME_CHARS, LOCATION_CHARS = 80, 200  # Group.name VARCHAR(80), Group.location VARCHAR(200)
+
 
 class GroupError(ValueError):
     """A group cannot be added or used as asked; the message says why in one line."""
@@ -28,6 +30,10 @@ def add_group(
     name = (name or "").strip()
     if not name:
         raise GroupError("a group needs a name")
+    if len(name) > NAME_CHARS:
+        raise GroupError(f"--name must be at most {NAME_CHARS} characters")
+    if location and len(location) > LOCATION_CHARS:
+        raise GroupError(f"--location must be at most {LOCATION_CHARS} characters")
     if session.scalar(select(Group.id).where(Group.name == name)):
         raise GroupError(f"a group named {name!r} already exists")
     parse_timezone(timezone)

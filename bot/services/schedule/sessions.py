@@ -18,6 +18,7 @@ from bot.rules.weekly import occurrences, parse_weekly
 from bot.services.schedule.wording import session_text, when_text
 
 OPEN_FIRE_STATES = ("pending", "deferred")
+LOCATION_CHARS = 200  # TherapySession.location is VARCHAR(200)
 
 
 class SessionError(ValueError):
@@ -63,6 +64,8 @@ def add_session(
     if (group is None) == (participant is None):
         raise SessionError("give either --group or --participant")
     _check_times(starts_at, ends_at)
+    if location and len(location) > LOCATION_CHARS:
+        raise SessionError(f"--location must be at most {LOCATION_CHARS} characters")
     if participant is not None and participant.status == "discharged":
         raise SessionError(f"{participant.phone} is discharged")
     if group is not None and (clash := overlapping(session, group, starts_at, ends_at)):
