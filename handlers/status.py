@@ -10,6 +10,7 @@ from bot.models.messaging import DELIVERY_RANK
 from bot.outbox import enqueue, flag_recipient
 from bot.rules.send_errors import backoff, classify_error
 from bot.runtime import current
+from bot.services.family.disclosures import retry_disclosure
 from handlers.signature import is_authentic
 from handlers.webhook import SID, plain
 
@@ -58,10 +59,14 @@ def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:
     # An unreachable handset (30003) is retried first and flagged only once retries run out.
     if action.opt_out or (action.flag and not retrying):
         flag_recipient(session, row, action, code, now, "delivery.flagged")
-    if retrying:
-        enqueue(
-            session, to=row.to_phone, channel=row.channel, body=row.body, kind=row.kind,
-            dedupe_key=f"{row.dedupe_key}#retry{retry_number}", now=now,
-            participant_id=row.participant_id, not_before=now + backoff(retry_number + 1),
-            expires_at=row.expires_at, priority=row.priority, party=row.party,
-        )
+    if not retrying:
+        return
+    key, not_before = f"{row.dedupe_key}#retry{retry_number}", now + backoff(retry_number + 1)
+    if row.party == "family" and retry_disclosure(session, row, occurrence=key, now=now,
+                                                  not_before=not_before):
+        return
+    enqueue(
+        session, to=row.to_phone, channel=row.channel, body=row.body, kind=row.kind,
+        dedupe_key=key, now=now, participant_id=row.participant_id, not_before=not_before,
+        expires_at=row.expires_at, priority=row.priority, party=row.party,
+    )

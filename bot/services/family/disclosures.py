@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage
-from bot.models.family import Consent, Disclosure
+from bot.models.family import LIVE_CONSENT_STATES, Consent, Disclosure
 from bot.outbox import PRIORITY_SCHEDULED, enqueue
 
 
@@ -46,6 +46,23 @@ def disclose(
     session.add(record)
     session.flush()
     return record
+
+
+def retry_disclosure(
+    session: Session, row: OutboxMessage, *, occurrence: str, now: datetime,
+    not_before: datetime,
+) -> bool:
+    """Whether `row` carried a disclosure; if so its retry is queued as a disclosure of its own,
+    and only while the consent is still live (a revocation must withdraw the retry too)."""
+    earlier = session.scalar(select(Disclosure).where(Disclosure.outbox_id == row.id))
+    if earlier is None:
+        return False
+    consent = session.get(Consent, earlier.consent_id)
+    if consent.state in LIVE_CONSENT_STATES and consent.expires_at > now:
+        disclose(session, consent, scope=earlier.scope, body=row.body, kind=row.kind,
+                 occurrence=occurrence, now=now, not_before=not_before,
+                 expires_at=row.expires_at)
+    return True
 
 
 def pending_outbox_for(consent_id: int):
