@@ -216,3 +216,29 @@ def test_implicit_risk_families_combine_with_context() -> None:
     assert triage("bought a new rope for my boat").level == "none"
     assert triage("tylenol helped with the headache").level == "none"
     assert triage("took 40 tylenol").level == "crisis"
+
+
+def test_run_together_words_are_split_only_into_listed_words() -> None:
+    from bot.triage.text import split_run_together
+
+    rules = load_rules()
+
+    def split(text: str) -> str:
+        return split_run_together(
+            text, rules.run_together, rules.run_together_longest, rules.spelling
+        )
+
+    assert split("iwanttodie") == "i want to die"
+    assert split("usedagain , nocravings") == "used again , no cravings"
+    # real words that happen to be made of listed words stay whole
+    for word in ("friend", "weather", "awesome", "afraid", "asleep", "therapist", "killin"):
+        assert split(word) == word
+    assert triage("dontwannaliveanymore", rules=rules).level == "crisis"
+    assert triage("didntuse", rules=rules).level == "none"
+
+
+def test_emoji_end_a_clause() -> None:
+    rules = load_rules()
+    assert triage("slipped 😔", rules=rules).level == "urgent"
+    assert triage("🍺🍺 drunk", rules=rules).level == "urgent"
+    assert triage("im dying 😂😂", rules=rules).level == "none"

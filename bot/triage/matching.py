@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.triage.fastre import WordAlternation
 from bot.triage.rules import NearRule, RiskCategory, TriageRules
-from bot.triage.text import basic_form, fuzzy_fix, letter_variants
+from bot.triage.text import basic_form, fuzzy_fix, letter_variants, split_run_together
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,17 @@ def prepare(text: str, rules: TriageRules) -> Prepared:
     """Normalise text, expand slang spellings, repair typos and blank out harmless idioms."""
     variants: list[str] = []
     model_index = -1
-    for variant in letter_variants(basic_form(text)):
+    base = basic_form(text)
+    bases = [base]
+    if rules.run_together:
+        # Read "iwanttodie" as "i want to die" first (the learned layer reads that reading),
+        # and keep the text as typed as a second reading.
+        split = split_run_together(
+            base, rules.run_together, rules.run_together_longest, rules.spelling
+        )
+        if split != base:
+            bases.insert(0, split)
+    for variant in (v for b in bases for v in letter_variants(b)):
         if rules.spelling_regex is not None:
             variant = rules.spelling_regex.sub(lambda m: rules.spelling[m.group(0)], variant)
         variants.append(variant)

@@ -96,7 +96,14 @@ class TriageRules:
     # Typo repair: every one-letter deletion of a key word -> the key word (see text.fuzzy_fix).
     fuzzy: Mapping[str, str] = field(default_factory=dict)
     fuzzy_keep: frozenset[str] = frozenset()
+    # Words a run-together word ("iwanttodie") may be split into (see text.split_run_together).
+    run_together: frozenset[str] = frozenset()
     model: ModelSettings = ModelSettings()
+
+    @functools.cached_property
+    def run_together_longest(self) -> int:
+        """The length of the longest word in run_together."""
+        return max(map(len, self.run_together), default=0)
 
     def category(self, name: str) -> RiskCategory | None:
         """Return the risk category called name, if the rules define it."""
@@ -321,6 +328,9 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
         source=source,
         fuzzy=fuzzy,
         fuzzy_keep=fuzzy_keep,
+        run_together=frozenset(
+            w.lower() for w in _strings(data.get("run_together"), "run_together")
+        ),
         model=_model_settings(data),
     )
 

@@ -32,6 +32,9 @@ _LONG_RUN = re.compile(r"([a-z])\1{2,}")
 # "i w a n t to die": three or more single letters in a row are probably one spaced-out word.
 _ONE_LETTER_WORDS = frozenset("iayou")
 _SPACED = re.compile(r"(?<!\w)[a-z](?: [a-z](?!\w)){2,}")
+# Emoji and pictographs end a clause ("slipped 😔", "🍺🍺 drunk"); they stay in the text for the
+# emoji lists, set off by clause marks.
+_EMOJI = re.compile("[\u2190-\u21ff\u2300-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]+")
 
 
 def _fold(text: str) -> str:
@@ -48,6 +51,8 @@ def _fold(text: str) -> str:
 def basic_form(text: str) -> str:
     """Return the folded text with punctuation reduced to clause marks and single spaces."""
     text = _fold(text)
+    if not text.isascii():
+        text = _EMOJI.sub(lambda m: f" , {m.group(0)} , ", text)
     text = _OD.sub("od", text)
     text = _APOSTROPHE_IN_WORD.sub("", text)
     text = text.replace("&", " and ")
@@ -103,3 +108,50 @@ def fuzzy_fix(text: str, index: Mapping[str, str], keep: frozenset[str]) -> str:
         return hit or word
 
     return _TOKEN.sub(fix, text)
+
+
+_RUN_TOGETHER = re.compile(r"[a-z]{6,40}")
+
+
+def split_run_together(
+    text: str, words: frozenset[str], longest: int, skip: Mapping[str, str] | frozenset[str] = ()
+) -> str:
+    """Split words typed without spaces ("iwanttodie", "usedagain") into known words.
+
+    A word is split only when it is not itself one of `words` and the whole of it is a
+    sequence of two or more of them (the fewest pieces win), none of one letter except a
+    leading "i" or "u", at least one of four letters or more ("friend" is not "fr i end",
+    "weather" is not "we at her"); otherwise it is left alone.
+    """
+    if not words:
+        return text
+
+    def split(word: str) -> str | None:
+        n = len(word)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[n] = []
+        for i in range(n - 1, -1, -1):
+            for j in range(min(n, i + longest), i, -1):
+                rest = best[j]
+                if (
+                    rest is not None
+                    and word[i:j] in words
+                    and (
+                        best[i] is None or len(rest) + 1 < len(best[i])  # type: ignore[arg-type]
+                    )
+                ):
+                    best[i] = [word[i:j], *rest]
+        pieces = best[0]
+        if not pieces or len(pieces) < 2 or max(map(len, pieces)) < 4:  # noqa: PLR2004
+            return None
+        if any(len(p) == 1 and (k or p not in "iu") for k, p in enumerate(pieces)):
+            return None
+        return " ".join(pieces)
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if word in words or word in skip:
+            return word
+        return split(word) or word
+
+    return _RUN_TOGETHER.sub(fix, text)
