@@ -242,3 +242,18 @@ def test_emoji_end_a_clause() -> None:
     assert triage("slipped 😔", rules=rules).level == "urgent"
     assert triage("🍺🍺 drunk", rules=rules).level == "urgent"
     assert triage("im dying 😂😂", rules=rules).level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gave my stuff away to goodwill since we are moving",
+        "ran on the tracks at the high school",
+        "the train tracks by my house are loud",
+        "the exhaust pipe on my car is loud, need a new hose",
+        "cord around his neck for his badge",
+        "my sponsor finds me a meeting every week",
+    ],
+)
+def test_new_method_rules_leave_everyday_readings_alone(text: str) -> None:
+    assert triage(text, rules=load_rules()).level == "none"
