@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -114,8 +114,17 @@ def attendees(session: Session, row: TherapySession) -> list[Participant]:
 
 def withdraw_fires(session: Session, where, reason: str, now: datetime) -> int:
     """Withdraw unsent fires matching `where` and any pending outbox rows they queued."""
-    keys = select(Fire.key).where(where, Fire.state.in_(("pending", "deferred", "done")))
-    cancel_pending(session, where=OutboxMessage.dedupe_key.in_(keys), reason=reason)
+    keys = list(session.scalars(
+        select(Fire.key).where(where, Fire.state.in_(("pending", "deferred", "done")))
+    ))
+    for start in range(0, len(keys), 200):  # chunks keep SQLite's expression depth small
+        chunk = keys[start:start + 200]
+        # A reminder Twilio could not deliver is re-queued as "<key>#retryN" by the status
+        # callback: withdraw those too, or a cancelled session's reminder could still go out.
+        retries = [OutboxMessage.dedupe_key.startswith(f"{key}#retry", autoescape=True)
+                   for key in chunk]
+        cancel_pending(session, where=or_(OutboxMessage.dedupe_key.in_(chunk), *retries),
+                       reason=reason)
     result = session.execute(
         update(Fire).where(where, Fire.state.in_(OPEN_FIRE_STATES))
         .values(state="withdrawn", reason=reason[:120], decided_at=now)
