@@ -65,16 +65,19 @@ def participant(turn: Turn) -> bool:
     return respond(turn, result) if result else False
 
 
-def behind_opt_out(turn: Turn) -> None:
+def behind_opt_out(turn: Turn) -> bool:
     """An opt-out that also says crisis ("stop texting me, I want to die"): staff are paged.
 
-    The opt-out stands and its one confirmation is the only reply; the alert must not be lost.
+    The opt-out stands and its one confirmation is the only reply (it then carries 911/988);
+    the alert must not be lost. Returns True when crisis language was found.
     """
     if turn.party.kind == "counselor":
-        return
+        return False
     result = _check(turn)
-    if result is not None:
-        alert_staff(turn, result)
+    if result is None:
+        return False
+    alert_staff(turn, result)
+    return True
 
 
 def family(turn: Turn) -> bool:

@@ -60,11 +60,14 @@ def handle(turn: Turn) -> bool:
     kind = keyword_of(turn.message.body)
     phone, now = turn.message.phone, turn.now
     if kind == "opt_out":
-        crisis.behind_opt_out(turn)
+        in_crisis = crisis.behind_opt_out(turn)
         if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:text"):
             turn.opted_out = True
             if turn.party.counselor is not None:
                 warn_colleagues(turn)
+            if in_crisis:  # the one allowed confirmation also says where help is
+                key = "optout.confirm_crisis" if turn.party.participant else "optout.confirm_safe"
+                return turn.answer("opt_out", key)
             return turn.answer("opt_out", "optout.confirm")
         return turn.answer("opt_out")  # one confirmation only
     if kind == "opt_in":

@@ -24,7 +24,9 @@ def test_stop_texting_me_i_want_to_die_opts_out_and_pages_staff(
     alex = people["alex"]
     reply = text_in(alex.phone, "stop texting me, I want to kill myself").get_data(as_text=True)
     assert db_session.get(PhoneNumber, alex.phone).opted_out
-    assert "won't get more texts" in reply  # the one confirmation the FCC allows
+    assert "won't get more texts" in reply  # the one confirmation the FCC allows ...
+    assert reply.count("<Message>") == 1
+    assert "911" in reply and "988" in reply  # ... which also says where help is
     alert = db_session.scalars(select(Alert)).one()
     assert (alert.level, alert.participant_id) == ("crisis", alex.id)
     assert {m["to"] for m in twilio.messages} == {people["assigned"].phone,
@@ -52,3 +54,17 @@ def test_plain_stop_raises_nothing(text_in, db_session, twilio, people):
     text_in(people["alex"].phone, "STOP")
     assert db_session.scalar(select(func.count()).select_from(Alert)) == 0
     assert twilio.messages == []
+
+
+def test_unknown_number_crisis_opt_out_gets_a_safe_confirmation(text_in, db_session, people):
+    reply = text_in("+14155550177", "stop texting me i want to die").get_data(as_text=True)
+    assert reply.count("<Message>") == 1
+    assert "911" in reply and "988" in reply
+    for secret in ("team", "Riverside", "Alex", "counselor"):
+        assert secret not in reply
+    assert db_session.get(PhoneNumber, "+14155550177").opted_out
+
+
+def test_plain_opt_out_confirmation_has_no_crisis_lines(text_in, people):
+    reply = text_in(people["alex"].phone, "stop texting me").get_data(as_text=True)
+    assert "won't get more texts" in reply and "988" not in reply
