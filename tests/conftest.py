@@ -132,6 +132,15 @@ def runner(app):
     return app.test_cli_runner()
 
 
+class FreshSession(Session):
+    """A test session whose `get` always re-reads the row (never a stale identity-map copy)."""
+
+    def get(self, entity, ident, **kwargs):
+        """Session.get that refreshes an object already loaded."""
+        kwargs.setdefault("populate_existing", True)
+        return super().get(entity, ident, **kwargs)
+
+
 @pytest.fixture
 def db_session(runtime: Runtime) -> Iterator[Session]:
     """A session that sees every commit at once and never holds a lock (autocommit).
@@ -147,7 +156,7 @@ def db_session(runtime: Runtime) -> Iterator[Session]:
             dbapi_connection.execute("PRAGMA busy_timeout=30000")
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
-    session = Session(engine, expire_on_commit=False, autoflush=True)
+    session = FreshSession(engine, expire_on_commit=False, autoflush=True)
 
     @event.listens_for(session, "do_orm_execute")
     def _fresh(state):

@@ -195,6 +195,7 @@ def test_expired_rows_are_dropped_not_sent(runtime, clock, twilio, db_session):
 
 
 def test_not_before_is_respected_and_priority_orders_sends(runtime, clock, twilio):
+    use_settings(runtime, send_concurrency=1)  # arrival order = start order
     queue(runtime, clock, to="+14155550143", tag="later", not_before=clock() + timedelta(hours=1))
     queue(runtime, clock, to="+14155550144", tag="low", priority=5)
     queue(runtime, clock, to="+14155550145", tag="crisis", priority=0)
