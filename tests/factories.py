@@ -53,3 +53,12 @@ def make_participant(session: Session, **overrides) -> Participant:
     session.add(participant)
     session.flush()
     return participant
+
+
+def make_care_team(session: Session) -> dict:
+    """An assigned counselor, an on-call counselor, a supervisor and one participant."""
+    assigned = make_counselor(session, name="Jordan Lee")
+    on_call = make_counselor(session, name="Sam Ortiz", on_call=True)
+    boss = make_counselor(session, name="Pat Kim", supervisor=True)
+    alex = make_participant(session, counselor=assigned, name="Alex Rivera")
+    return {"assigned": assigned, "on_call": on_call, "boss": boss, "alex": alex}

@@ -33,9 +33,7 @@ def people(db_session):
 @pytest.fixture
 def say(text_in):
     def send(phone: str, text: str) -> str:
-        response = text_in(phone, text)
-        response.close()
-        return response.get_data(as_text=True)
+        return text_in(phone, text).get_data(as_text=True)  # text_in closes the response
 
     return send
 

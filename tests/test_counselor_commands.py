@@ -26,9 +26,7 @@ def say(text_in):
     """Text the bot, close the response, and return the reply text."""
 
     def send(phone: str, text: str) -> str:
-        response = text_in(phone, text)
-        response.close()
-        return response.get_data(as_text=True)
+        return text_in(phone, text).get_data(as_text=True)  # text_in closes the response
 
     return send
 

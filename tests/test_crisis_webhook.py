@@ -9,37 +9,17 @@ from sqlalchemy import func, select
 
 from bot.models import Alert, AlertEvent, OutboxMessage, PhoneNumber
 from bot.sending import drain
-from tests.factories import make_counselor, make_participant
+from tests.factories import make_care_team, make_participant
 
 
 @pytest.fixture
 def people(db_session):
     """An assigned counselor, an on-call counselor, a supervisor and one participant."""
-    assigned = make_counselor(db_session, name="Jordan Lee")
-    on_call = make_counselor(db_session, name="Sam Ortiz", on_call=True)
-    boss = make_counselor(db_session, name="Pat Kim", supervisor=True)
-    alex = make_participant(db_session, counselor=assigned, name="Alex Rivera")
-    return {"assigned": assigned, "on_call": on_call, "boss": boss, "alex": alex}
+    return make_care_team(db_session)
 
 
 def body(response) -> str:
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def text_in(text_in):
-    """The shared `text_in`, closing each response as a WSGI server does after sending it.
-
-    Werkzeug's test client runs `call_on_close` callbacks (the immediate pages) only when the
-    response is closed (or requested with buffered=True); gunicorn always closes it.
-    """
-
-    def send(phone: str, text: str, sid: str | None = None):
-        response = text_in(phone, text, sid)
-        response.close()
-        return response
-
-    return send
 
 
 def test_crisis_reply_alert_and_pages_without_a_clock_tick(text_in, db_session, twilio, people):

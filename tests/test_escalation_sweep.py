@@ -11,17 +11,13 @@ from bot.app import build_runtime
 from bot.models import Alert, AlertEvent, AuditEvent
 from bot.services.alerts import raise_alert
 from schedules.sweep import run_pass
-from tests.factories import make_counselor, make_participant
+from tests.factories import make_care_team
 
 
 @pytest.fixture
 def people(db_session):
     """Assigned, on-call and supervisor counselors, and a participant."""
-    assigned = make_counselor(db_session, name="Jordan Lee")
-    on_call = make_counselor(db_session, name="Sam Ortiz", on_call=True)
-    boss = make_counselor(db_session, name="Pat Kim", supervisor=True)
-    alex = make_participant(db_session, counselor=assigned, name="Alex Rivera")
-    return {"assigned": assigned, "on_call": on_call, "boss": boss, "alex": alex}
+    return make_care_team(db_session)
 
 
 @pytest.fixture
