@@ -342,8 +342,15 @@ def _default_rules() -> TriageRules:
 
 
 def load_rules(path: str | Path | None = None) -> TriageRules:
-    """Load triage rules from path, or the packaged config/triage.yaml (cached) by default."""
+    """Load triage rules from path, or the packaged config/triage.yaml; cached until it changes."""
     if path is None:
         return _default_rules()
+    return _rules_file(str(path), Path(path).stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _rules_file(path: str, mtime_ns: int) -> TriageRules:
+    # Start-up checks, the webhook and `iopbot triage` all ask for the clinic's file: compile
+    # it once per version of the file, not once per caller.
     text = Path(path).read_text(encoding="utf-8")
-    return rules_from_dict(yaml.safe_load(text) or {}, str(path))
+    return rules_from_dict(yaml.safe_load(text) or {}, path)
