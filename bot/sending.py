@@ -13,7 +13,7 @@ import socket
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -43,13 +43,11 @@ class DrainReport:
     suppressed: int = 0
     dropped: int = 0
     recovered: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def add(self, other: DrainReport) -> None:
         """Fold another report into this one."""
         for name in ("sent", "retried", "failed", "suppressed", "dropped", "recovered"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.errors.extend(other.errors)
 
 
 def recover_stale(session: Session, now: datetime) -> int:
@@ -218,7 +216,6 @@ def _settle_failure(
     else:
         row.state = "failed"
         report.failed += 1
-        report.errors.append(f"outbox {row.id}: {error}")
         log.warning("outbox %s failed for good (code %s)", row.id, error.code)
 
 

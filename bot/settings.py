@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -41,7 +41,6 @@ class Settings:
     max_send_attempts: int = 8
     send_concurrency: int = 4
     log_level: str = "INFO"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(
@@ -137,11 +136,6 @@ class Settings:
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"IOPBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        """True when the database is the embedded SQLite default."""
-        return self.database_url.startswith("sqlite")
 
 
 def _database_url(value: str) -> str:
