@@ -59,6 +59,10 @@ class Program:
     messages: dict[str, dict[str, str]]
     triage_rules_path: Path | None
     raw: dict[str, Any] = field(repr=False)
+    # Region for numbers typed without +country code (CLI, console, CSV); ISO 3166 code.
+    phone_region: str = "US"
+    # Days a text's words are kept in the message log and outbox; None keeps them.
+    keep_message_bodies_days: int | None = None
 
     def section(self, name: str) -> dict[str, Any]:
         """A top-level section of the file (empty when absent)."""
@@ -140,7 +144,29 @@ def _build(path: Path, raw: dict[str, Any]) -> Program:
         messages=_load_messages(messages_dir),
         triage_rules_path=(path.parent / rules) if rules else None,
         raw=raw,
+        phone_region=_phone_region(raw.get("phone_region")),
+        keep_message_bodies_days=_keep_days(raw.get("retention")),
     )
+
+
+def _phone_region(value: Any) -> str:
+    """A region phonenumbers knows (e.g. US, CA, GB, MX); default US."""
+    import phonenumbers
+
+    region = str(value or "US").strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"phone_region must be a two-letter country code like US, not {value!r}")
+    return region
+
+
+def _keep_days(section: Any) -> int | None:
+    """`retention.message_bodies_days`: a whole number of days (at least 1), or empty to keep."""
+    value = (section or {}).get("message_bodies_days") if isinstance(section, dict) else None
+    if value is None or value == "" or value == "keep":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("retention.message_bodies_days must be a whole number of days (1 or more)")
+    return value
 
 
 def _load_messages(directory: Path) -> dict[str, dict[str, str]]:

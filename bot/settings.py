@@ -169,3 +169,10 @@ def _load_dotenv() -> None:
     from dotenv import load_dotenv
 
     load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def export_passphrase(env: Mapping[str, str] | None = None) -> str | None:
+    """IOPBOT_EXPORT_PASSPHRASE: encrypts `iopbot export` files (kept out of Settings' repr)."""
+    _load_dotenv()
+    value = (env if env is not None else os.environ).get("IOPBOT_EXPORT_PASSPHRASE") or ""
+    return value or None

@@ -33,6 +33,9 @@ API_VERSION = "2010-04-01"
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
 _MESSAGE_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json$")
+_ACCOUNT_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)\.json$")
+_NUMBERS_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json$")
+_SERVICE_PATH = re.compile(r"^/v1/Services/([^/]+)$")
 _ADDRESS = re.compile(r"^(?:[a-z]+:)?\+[1-9][0-9]{1,14}$")
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -142,6 +145,9 @@ class FakeTwilio:
         self._by_sid: dict[str, dict[str, Any]] = {}
         self._requests: list[dict[str, Any]] = []
         self._scripts: list[_Script] = []
+        # What `iopbot doctor` looks up: the account's numbers and Messaging Services.
+        self.phone_numbers: set[str] = {"+15005550006"}
+        self.messaging_services: set[str] = set()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -205,6 +211,8 @@ class FakeTwilio:
             self._by_sid.clear()
             self._requests.clear()
             self._scripts.clear()
+            self.phone_numbers = {"+15005550006"}
+            self.messaging_services = set()
 
     def wait_for(self, n: int, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Block until at least n messages were accepted; return them or raise TimeoutError."""
@@ -286,6 +294,8 @@ class FakeTwilio:
     ) -> _Answer:
         if authorization != self._auth:
             return _Answer(401, error_body(401, 20003))
+        if method == "GET" and (answer := self._account_lookup(path, query)) is not None:
+            return answer
         if match := _MESSAGES_PATH.match(path):
             if match.group(1) != self.account_sid:
                 return _Answer(404, error_body(404, 20404))
@@ -305,6 +315,31 @@ class FakeTwilio:
         else:
             return _Answer(404, error_body(404, 20404))
         return _Answer(405, error_body(405, 20004, "Method not allowed"))
+
+    def _account_lookup(self, path: str, query: dict[str, list[str]]) -> _Answer | None:
+        """The account, its incoming numbers and its Messaging Services (None: another path)."""
+        if match := _ACCOUNT_PATH.match(path):
+            if match.group(1) != self.account_sid:
+                return _Answer(404, error_body(404, 20404))
+            return _Answer(200, {"sid": self.account_sid, "status": "active",
+                                 "friendly_name": "fake", "type": "Full"})
+        if match := _NUMBERS_PATH.match(path):
+            wanted = (query.get("PhoneNumber") or [None])[0]
+            found = sorted(n for n in self.phone_numbers if wanted in (None, n))
+            return _Answer(200, {
+                "incoming_phone_numbers": [
+                    {"sid": "PN" + "0" * 32, "phone_number": n, "account_sid": self.account_sid}
+                    for n in found
+                ],
+                "first_page_uri": path, "next_page_uri": None, "previous_page_uri": None,
+                "page": 0, "page_size": 50, "start": 0, "end": max(len(found) - 1, 0), "uri": path,
+            })
+        if match := _SERVICE_PATH.match(path):
+            if match.group(1) not in self.messaging_services:
+                return _Answer(404, error_body(404, 20404))
+            return _Answer(200, {"sid": match.group(1), "account_sid": self.account_sid,
+                                 "friendly_name": "fake service"})
+        return None
 
     def _create(self, form: dict[str, list[str]]) -> _Answer:
         def first(key: str) -> str | None:

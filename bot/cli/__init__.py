@@ -1,19 +1,20 @@
-"""The `iopbot` command: every CLI verb, registered on the Flask app's CLI group."""
+"""The `iopbot` command: every CLI verb, on a plain click group that builds the app itself."""
 
 from __future__ import annotations
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import ScriptInfo
 from sqlalchemy.exc import DBAPIError
 
 from bot.settings import SettingsError
 
 
-def init_app(app: Flask) -> None:
-    """Register every command group on `app.cli`."""
+def all_commands() -> list[click.Command]:
+    """Every top-level `iopbot` command, in the order `--help` lists them."""
     from bot.cli import (
         alert_cmds,
         database,
@@ -22,39 +23,60 @@ def init_app(app: Flask) -> None:
         processes,
         schedule_cmds,
     )
+    from bot.cli.ops_cmds import COMMANDS as ops_commands
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
-    for module in modules:
-        for command in module.COMMANDS:
-            app.cli.add_command(command)
-    app.cli.add_command(triage_command)
+    commands = [command for module in modules for command in module.COMMANDS]
+    return [*commands, triage_command, *ops_commands]
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group on `app.cli` (tests drive them via `app.test_cli_runner`)."""
+    for command in all_commands():
+        app.cli.add_command(command)
+
+
+def package_version() -> str:
+    """The installed iopbot version."""
+    try:
+        return version("iopbot")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def build_group() -> click.Group:
+    """The `iopbot` group: only options that work (no Flask `--app`, `--env-file`, `--debug`)."""
+    group = click.Group(
+        name="iopbot", help="iopbot: reminders, daily check-ins and counselor alerts by text."
+    )
+    click.version_option(package_version(), "--version", prog_name="iopbot")(group)
+    for command in all_commands():
+        group.add_command(command)
+    return group
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `iopbot` console script."""
-    from bot.app import build_runtime, check_clinic_files, create_app
-    from bot.program import load_program
-    from bot.settings import Settings
 
-    try:
+    def factory() -> Flask:
+        # Built only when a command needs the app, so `--help`, `--version` and `doctor` work
+        # even when a setting is wrong.
+        from bot.app import build_runtime, check_clinic_files, create_app
+        from bot.program import load_program
+        from bot.settings import Settings
+
         settings = Settings.from_env()
         program = load_program(settings.config_path)
         check_clinic_files(program)
+        return create_app(runtime=build_runtime(settings, program=program))
+
+    info = ScriptInfo(create_app=factory, set_debug_flag=False)
+    try:
+        build_group().main(args=argv, prog_name="iopbot", obj=info)
     except SettingsError as exc:
         click.echo(f"iopbot: {exc}", err=True)
         sys.exit(2)
-
-    def factory() -> Flask:
-        return create_app(runtime=build_runtime(settings, program=program))
-
-    group = FlaskGroup(
-        name="iopbot", create_app=factory, add_default_commands=False,
-        add_version_option=False, load_dotenv=False, set_debug_flag=False,
-        help="iopbot: reminders, daily check-ins and counselor alerts by text.",
-    )
-    try:
-        group.main(args=argv, prog_name="iopbot")
     except DBAPIError as exc:
         # e.g. the server is down or `iopbot db upgrade` was never run: one line, no traceback.
         reason = str(exc.orig or exc).strip().splitlines()[0][:200]
