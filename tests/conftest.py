@@ -203,3 +203,14 @@ def text_in(post_twilio) -> Callable:
         )
 
     return send
+
+
+def pytest_collection_modifyitems(config, items):
+    """`slow` tests (wheel build and install) run on the SQLite pass only: they never touch the
+    suite's database, so running them again on the PostgreSQL pass would only cost minutes."""
+    if postgres_url() is None:
+        return
+    kept = [item for item in items if item.get_closest_marker("slow") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
