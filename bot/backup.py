@@ -28,7 +28,8 @@ from decimal import Decimal
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine, Integer, Table, func, select, text
+from sqlalchemy.types import TypeDecorator
 
 MAGIC = "iopbot-export"
 VERSION = 1
@@ -200,7 +201,7 @@ def _reset_sequences(conn: Connection, listed: list[Table]) -> None:
     """Move each serial primary key's sequence past the imported ids."""
     for table in listed:
         for column in table.primary_key.columns:
-            if not column.autoincrement or column.type.python_type is not int:
+            if not isinstance(column.type, Integer):
                 continue
             sequence = conn.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
                                    {"t": table.name, "c": column.name})
@@ -237,8 +238,11 @@ def _dump(value: object) -> object:
 def _load(column, value: object) -> object:
     if value is None:
         return None
+    kind_of = column.type
+    if isinstance(kind_of, TypeDecorator):  # e.g. UTCDateTime: decode as what it stores
+        kind_of = kind_of.impl_instance
     try:
-        kind = column.type.python_type
+        kind = kind_of.python_type
     except NotImplementedError:
         return value
     if kind is datetime:
