@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cli.common import runtime, transaction
+from bot.cli.common import region, runtime, transaction
 from bot.models import Alert, Counselor
 from bot.phones import InvalidPhone, normalize_phone
 from bot.services.alert_actions import acknowledge, resolve
@@ -21,7 +21,7 @@ def alert_group() -> None:
 
 def _counselor(session: Session, phone: str) -> Counselor:
     try:
-        number = normalize_phone(phone)
+        number = normalize_phone(phone, region())
     except InvalidPhone as exc:
         raise ValueError(str(exc)) from None
     found = session.scalar(select(Counselor).where(Counselor.phone == number, Counselor.active))

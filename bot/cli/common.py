@@ -28,6 +28,11 @@ def transaction(user_errors: tuple[type[Exception], ...] = (ValueError,)) -> Ite
         raise click.ClickException(str(exc)) from None
 
 
+def region() -> str:
+    """The clinic's region for phone numbers typed without a country code."""
+    return current().program.phone_region
+
+
 def parse_instant(text: str, option: str = "--at") -> datetime:
     """Parse an ISO-8601 instant; a naive one is taken as UTC."""
     try:

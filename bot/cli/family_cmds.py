@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot.cli.common import runtime, transaction
+from bot.cli.common import region, runtime, transaction
 from bot.models.family import Consent
 from bot.program import LANGUAGES
 from bot.services.family.consent import Invitation, invite
@@ -70,7 +70,7 @@ def family_revoke(participant_phone: str, family_phone: str) -> None:
 def family_list(participant_phone: str) -> None:
     """Each consent: id, name, phone, relationship, scopes, state, expiry, signed, joined."""
     with transaction() as session:
-        participant = find_participant(session, participant_phone)
+        participant = find_participant(session, participant_phone, region())
         consents = session.scalars(
             select(Consent).where(Consent.participant_id == participant.id).order_by(Consent.id)
         )
@@ -88,7 +88,7 @@ def family_list(participant_phone: str) -> None:
 def family_disclosures(participant_phone: str, since: str | None) -> None:
     """The accounting of disclosures: when, recipient, consent, scope, status, what was sent."""
     with transaction() as session:
-        participant = find_participant(session, participant_phone)
+        participant = find_participant(session, participant_phone, region())
         start = None
         if since:
             try:

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot.cli.common import runtime, transaction
+from bot.cli.common import region, runtime, transaction
 from bot.models import Counselor, Group, Participant
 from bot.program import LANGUAGES
 from bot.services.people import Enrolment, add_counselor, add_participant, discharge
@@ -27,7 +27,8 @@ def counselor_add(name: str, phone: str, on_call: bool, supervisor: bool) -> Non
     now = runtime().now()
     with transaction() as session:
         counselor = add_counselor(
-            session, name=name, phone=phone, on_call=on_call, supervisor=supervisor, now=now
+            session, name=name, phone=phone, on_call=on_call, supervisor=supervisor, now=now,
+            region=region(),
         )
         click.echo(
             f"counselor {counselor.id} {counselor.name} {counselor.phone}"
@@ -112,7 +113,7 @@ def participant_list() -> None:
 def participant_discharge(phone: str) -> None:
     """Discharge a participant: nothing more is sent to them."""
     with transaction() as session:
-        participant = discharge(session, phone, runtime().now())
+        participant = discharge(session, phone, runtime().now(), region())
         click.echo(f"participant {participant.id} discharged")
 
 

@@ -92,7 +92,7 @@ def chat_command(phone: str, at: str | None) -> None:
         start, began = parse_instant(at), time.monotonic()
         rt.clock = lambda: start + timedelta(seconds=time.monotonic() - began)
     try:
-        number = normalize_phone(phone)
+        number = normalize_phone(phone, rt.program.phone_region)
     except InvalidPhone as exc:
         raise click.ClickException(str(exc)) from None
     interactive = sys.stdin.isatty()

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot.cli.common import runtime, transaction
+from bot.cli.common import region, runtime, transaction
 from bot.cli.people import participant_group
 from bot.models import Group, Participant
 from bot.program import LANGUAGES, parse_timezone
@@ -86,7 +86,7 @@ def session_add(group_name, phone, start, end, location) -> None:
     rt = runtime()
     with transaction() as session:
         group = find_group(session, group_name) if group_name else None
-        person = find_participant(session, phone) if phone else None
+        person = find_participant(session, phone, region()) if phone else None
         zone = group.timezone if group else person.timezone
         row = session_service.add_session(
             session, starts_at=local_instant(start, zone, "--start"),
@@ -154,7 +154,7 @@ def attendance_mark(session_id: int, phone: str, present: bool | None) -> None:
     rt = runtime()
     with transaction() as session:
         therapy = session_service.get_session(session, session_id)
-        person = find_participant(session, phone)
+        person = find_participant(session, phone, region())
         alerted = mark_attendance(session, rt, therapy, person, present, rt.now())
         state = "present" if present else "absent"
         click.echo(f"{person.phone} {state} at session {session_id}"
@@ -174,7 +174,7 @@ def participant_update(phone, group_name, no_group, checkin_time, timezone, lang
         raise click.UsageError("give --group or --no-group, not both")
     rt = runtime()
     with transaction() as session:
-        person = find_participant(session, phone)
+        person = find_participant(session, phone, region())
         group = find_group(session, group_name) if group_name else None
         changes = update_participant(
             session, rt.program, person, rt.now(), group=group, no_group=no_group,
@@ -190,7 +190,7 @@ def participant_pause(phone: str, until: str | None) -> None:
     rt = runtime()
     day = _day(until, "--until") if until else None
     with transaction() as session:
-        person = find_participant(session, phone)
+        person = find_participant(session, phone, region())
         pause(session, person, rt.now(), until=day, actor="staff:cli")
         click.echo(f"participant {person.id} paused" + (f" until {day}" if day else ""))
 
@@ -201,7 +201,7 @@ def participant_resume(phone: str) -> None:
     """Turn a participant's daily check-ins back on."""
     rt = runtime()
     with transaction() as session:
-        person = find_participant(session, phone)
+        person = find_participant(session, phone, region())
         done = resume(session, person, rt.now(), actor="staff:cli")
         click.echo(f"participant {person.id} " + ("resumed" if done else "was not paused"))
 

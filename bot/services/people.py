@@ -21,9 +21,9 @@ class EnrolmentError(ValueError):
     """Enrolment input that cannot be accepted; the message says why in one line."""
 
 
-def _phone(raw: str, what: str) -> str:
+def _phone(raw: str, what: str, region: str = "US") -> str:
     try:
-        return normalize_phone(raw)
+        return normalize_phone(raw, region)
     except InvalidPhone:
         raise EnrolmentError(f"{what} is not a valid phone number: {raw!r}") from None
 
@@ -54,10 +54,11 @@ def add_counselor(
     on_call: bool,
     now: datetime,
     supervisor: bool = False,
+    region: str = "US",
 ) -> Counselor:
     """Enrol a counselor."""
     name = _name(name, "counselor")
-    number = _phone(phone, "--phone")
+    number = _phone(phone, "--phone", region)
     if used := _phone_in_use(session, number):
         raise EnrolmentError(f"{number} is already enrolled as {used}")
     counselor = Counselor(
@@ -91,12 +92,11 @@ def add_participant(
 ) -> Participant:
     """Enrol a participant, record their consent to texts and queue the opt-in confirmation."""
     name = _name(form.name, "participant")
-    number = _phone(form.phone, "--phone")
+    number = _phone(form.phone, "--phone", program.phone_region)
     if used := _phone_in_use(session, number):
         raise EnrolmentError(f"{number} is already enrolled as {used}")
-    counselor = session.scalar(
-        select(Counselor).where(Counselor.phone == _phone(form.counselor_phone, "--counselor"))
-    )
+    counselor_phone = _phone(form.counselor_phone, "--counselor", program.phone_region)
+    counselor = session.scalar(select(Counselor).where(Counselor.phone == counselor_phone))
     if counselor is None:
         raise EnrolmentError(f"no counselor with phone {form.counselor_phone!r}")
     try:
@@ -158,18 +158,18 @@ def add_participant(
     return participant
 
 
-def find_participant(session: Session, phone: str) -> Participant:
-    """The participant with `phone` (any format) or EnrolmentError."""
-    number = _phone(phone, "phone")
+def find_participant(session: Session, phone: str, region: str = "US") -> Participant:
+    """The participant with `phone` (any format; national numbers in `region`) or EnrolmentError."""
+    number = _phone(phone, "phone", region)
     participant = session.scalar(select(Participant).where(Participant.phone == number))
     if participant is None:
         raise EnrolmentError(f"no participant with phone {number}")
     return participant
 
 
-def discharge(session: Session, phone: str, now: datetime) -> Participant:
+def discharge(session: Session, phone: str, now: datetime, region: str = "US") -> Participant:
     """Discharge a participant: nothing more is scheduled or sent to them."""
-    participant = find_participant(session, phone)
+    participant = find_participant(session, phone, region)
     if participant.status == "discharged":
         raise EnrolmentError(f"{participant.phone} is already discharged")
     participant.status, participant.discharged_at = "discharged", now

@@ -49,9 +49,9 @@ class Invited:
     code: str
 
 
-def _family_phone(session: Session, raw: str, participant: Participant) -> str:
+def _family_phone(session: Session, raw: str, participant: Participant, region: str) -> str:
     try:
-        phone = normalize_phone(raw)
+        phone = normalize_phone(raw, region)
     except InvalidPhone:
         raise ConsentError(f"--phone is not a valid phone number: {raw!r}") from None
     if phone == participant.phone:
@@ -81,7 +81,7 @@ def invite(
     session: Session, program: Program, form: Invitation, now: datetime, actor: str
 ) -> Invited:
     """Record a consent request and text the participant the consent with their YES code."""
-    participant = find_participant(session, form.participant_phone)
+    participant = find_participant(session, form.participant_phone, program.phone_region)
     if participant.status == "discharged":
         raise ConsentError(f"{participant.phone} is discharged")
     name, relationship = (form.name or "").strip(), (form.relationship or "").strip()
@@ -89,7 +89,7 @@ def invite(
         raise ConsentError("--name is required (at most 120 characters)")
     if not relationship or len(relationship) > 60:
         raise ConsentError("--relationship is required (at most 60 characters)")
-    phone = _family_phone(session, form.phone, participant)
+    phone = _family_phone(session, form.phone, participant, program.phone_region)
     scopes = parse_scopes(form.share or "")
     p_zone = ZoneInfo(participant.timezone)
     expires_on = _expiry(form.expires, p_zone, now)

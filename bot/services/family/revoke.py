@@ -84,9 +84,9 @@ def revoke_by_phone(
     now: datetime, actor: str,
 ) -> list[Consent]:
     """Staff revocation (`iopbot family revoke`): every live consent to that family number."""
-    participant = find_participant(session, participant_phone)
+    participant = find_participant(session, participant_phone, program.phone_region)
     try:
-        phone = normalize_phone(family_phone)
+        phone = normalize_phone(family_phone, program.phone_region)
     except InvalidPhone:
         raise ConsentError(f"--phone is not a valid phone number: {family_phone!r}") from None
     chosen = [c for c in live_consents(session, participant.id) if c.recipient_phone == phone]
