@@ -206,7 +206,7 @@ def text_in(post_twilio) -> Callable:
 
 
 def pytest_collection_modifyitems(config, items):
-    """`slow` tests (wheel build and install) run on the SQLite pass only: they never touch the
+    """`slow` tests (wheel install, doc blocks) run on the SQLite pass only: they never touch the
     suite's database, so running them again on the PostgreSQL pass would only cost minutes."""
     if postgres_url() is None:
         return

@@ -61,6 +61,7 @@ def run_blocks(path: Path, tmp_path: Path) -> list[str]:
     return outputs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", with_runnable_blocks(), ids=lambda p: p.name)
 def test_runnable_blocks_succeed(path: Path, tmp_path: Path):
     outputs = run_blocks(path, tmp_path)
