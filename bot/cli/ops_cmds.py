@@ -44,6 +44,7 @@ def export_command(out: Path) -> None:
     try:
         # Created readable by the owner only: it is every participant's record.
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when overwriting an older, more open file
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
     except OSError as exc:
