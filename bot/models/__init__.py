@@ -7,8 +7,10 @@ from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.groups import Group
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
+from bot.models.staffing import AccountProblem, FormerPhone, OnCallOverride, OnCallShift
 
 __all__ = [
     "Alert", "AlertEvent", "AuditEvent", "Base", "Counselor", "Group", "MessageLog",
     "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
+    "AccountProblem", "FormerPhone", "OnCallOverride", "OnCallShift",
 ]

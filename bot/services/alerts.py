@@ -143,7 +143,7 @@ def raise_alert(
                            message_log_id=message_log_id))
     audit.record(session, "alert.raised", now=now, subject_type="alert", subject_id=alert.id,
                  level=level, kind=kind, reasons=list(reasons))
-    counselors = first_recipients(session, ladder, alert)
+    counselors = first_recipients(session, ladder, alert, runtime.program, now)
     if not counselors:
         log.warning("alert %s (%s): no active counselor to notify", alert.id, level)
     body = staff_text(session, runtime, alert, "alert.staff.new")
