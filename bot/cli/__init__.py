@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         alert_cmds,
         database,
         family_cmds,
+        import_cmd,
         people,
         processes,
         schedule_cmds,
@@ -26,7 +27,7 @@ def init_app(app: Flask) -> None:
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
-    modules += (staff_cmds,)
+    modules += (staff_cmds, import_cmd)
     for module in modules:
         for command in module.COMMANDS:
             app.cli.add_command(command)
