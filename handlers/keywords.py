@@ -61,7 +61,8 @@ def handle(turn: Turn) -> bool:
     phone, now = turn.message.phone, turn.now
     if kind == "opt_out":
         in_crisis = crisis.behind_opt_out(turn)
-        if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:text"):
+        how = "advanced_opt_out" if turn.message.opt_out_type == "STOP" else "text"
+        if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:{how}"):
             turn.opted_out = True
             if turn.party.counselor is not None:
                 warn_colleagues(turn)

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from bot.cli import (
         alert_cmds,
         database,
+        delivery_cmds,
         family_cmds,
         import_cmd,
         people,
@@ -27,7 +28,7 @@ def init_app(app: Flask) -> None:
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
-    modules += (staff_cmds, import_cmd)
+    modules += (staff_cmds, import_cmd, delivery_cmds)
     for module in modules:
         for command in module.COMMANDS:
             app.cli.add_command(command)
