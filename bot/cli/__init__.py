@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         alert_cmds,
         database,
         delivery_cmds,
+        export_cmds,
         family_cmds,
         import_cmd,
         people,
@@ -28,7 +29,7 @@ def init_app(app: Flask) -> None:
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
-    modules += (staff_cmds, import_cmd, delivery_cmds)
+    modules += (staff_cmds, import_cmd, delivery_cmds, export_cmds)
     for module in modules:
         for command in module.COMMANDS:
             app.cli.add_command(command)
