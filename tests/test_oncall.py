@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import AuditEvent, OnCallOverride, OnCallShift
+from bot.sending import drain
 from bot.services.oncall import add_override, add_shifts, on_call_now
 from tests.conftest import START
 from tests.factories import make_care_team, make_counselor
@@ -134,3 +135,14 @@ def test_oncall_set_refuses_unknown_and_inactive(runner, db_session, people):
     assert result.exit_code == 1 and "deactivated" in result.output
     gone = runner.invoke(args=["oncall", "remove", "--shift", "99"])
     assert gone.exit_code == 1 and "no on-call shift 99" in gone.output
+
+
+def test_counselor_opt_out_warns_whoever_the_rota_says(text_in, db_session, runtime, twilio,
+                                                       people):
+    riley = make_counselor(db_session, name="Riley Chen")
+    add_shifts(db_session, riley, "thu", "08:00-12:00", now=START)
+    db_session.commit()
+    text_in(people["assigned"].phone, "STOP")
+    drain(runtime)
+    told = {m["to"] for m in twilio.messages}
+    assert told == {riley.phone, people["boss"].phone}  # Sam's flag gave way to the rota
