@@ -146,3 +146,15 @@ def test_counselor_opt_out_warns_whoever_the_rota_says(text_in, db_session, runt
     drain(runtime)
     told = {m["to"] for m in twilio.messages}
     assert told == {riley.phone, people["boss"].phone}  # Sam's flag gave way to the rota
+
+
+def test_counselor_add_on_call_says_when_the_rota_overrides_it(runner, db_session, people):
+    plain = runner.invoke(args=["counselor", "add", "--name", "Al Bo", "--phone", "4155550901",
+                                "--on-call"])
+    assert plain.exit_code == 0 and "note:" not in plain.output
+    add_shifts(db_session, people["assigned"], "all", "00:00-00:00", now=START)
+    db_session.commit()
+    later = runner.invoke(args=["counselor", "add", "--name", "Cy Do", "--phone", "4155550902",
+                                "--on-call"])
+    assert later.exit_code == 0
+    assert "--on-call has no effect" in later.output

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.cli.common import runtime, transaction
 from bot.models import Counselor, Group, Participant, PhoneNumber
 from bot.program import LANGUAGES
-from bot.services.oncall import on_call_now
+from bot.services.oncall import on_call_now, rota_in_use
 from bot.services.people import Enrolment, add_counselor, add_participant, discharge
 
 
@@ -34,6 +34,9 @@ def counselor_add(name: str, phone: str, on_call: bool, supervisor: bool) -> Non
             f"counselor {counselor.id} {counselor.name} {counselor.phone}"
             + (" on-call" if on_call else "")
         )
+        if on_call and rota_in_use(session):
+            click.echo("note: this clinic has a weekly on-call rota, so --on-call has no effect;"
+                       " use `iopbot oncall set`", err=True)
 
 
 @counselor_group.command("list")
