@@ -182,3 +182,33 @@ def test_counselor_without_caseload_deactivates_and_lists_inactive(runner, db_se
     assert runner.invoke(args=["counselor", "deactivate", jordan.phone]).exit_code == 0
     line = runner.invoke(args=["counselor", "list"]).output.strip()
     assert line.split("\t")[3] == "inactive"
+
+
+def test_discharge_with_reason_and_readmit(runner, db_session, clock):
+    jordan = make_counselor(db_session, name="Jordan Lee")
+    riley = make_counselor(db_session, name="Riley Chen")
+    alex = make_participant(db_session, counselor=jordan)
+    bad = runner.invoke(args=["participant", "discharge", alex.phone, "--reason", "relapse"])
+    assert bad.exit_code == 2 and "Invalid value for '--reason'" in bad.output
+    done = runner.invoke(args=["participant", "discharge", alex.phone, "--reason", "completed"])
+    assert done.exit_code == 0, done.output
+    event = db_session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "participant.discharged"))
+    assert event.detail == {"reason": "completed"}
+
+    active = make_participant(db_session)
+    refused = runner.invoke(args=["participant", "readmit", active.phone])
+    assert refused.exit_code == 1 and "is not discharged" in refused.output
+    runner.invoke(args=["counselor", "deactivate", jordan.phone])  # no caseload left
+    refused = runner.invoke(args=["participant", "readmit", alex.phone])
+    assert refused.output.strip() == ("Error: their counselor Jordan Lee is deactivated: "
+                                      "give --counselor PHONE")
+    clock.advance(days=3)
+    result = runner.invoke(args=["participant", "readmit", alex.phone, "--counselor",
+                                 riley.phone])
+    assert result.exit_code == 0, result.output
+    p = fresh(db_session, Participant, alex.id)
+    assert (p.status, p.discharged_at, p.counselor_id) == ("active", None, riley.id)
+    assert p.consent_at == clock() and p.consent_source == "re-admission by staff (CLI)"
+    optin = db_session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "optin")).one()
+    assert optin.to_phone == alex.phone and optin.state == "pending"

@@ -10,7 +10,13 @@ from bot.cli.common import runtime, transaction
 from bot.models import Counselor, Group, Participant, PhoneNumber
 from bot.program import LANGUAGES
 from bot.services.oncall import on_call_now, rota_in_use
-from bot.services.people import Enrolment, add_counselor, add_participant, discharge
+from bot.services.people import (
+    DISCHARGE_REASONS,
+    Enrolment,
+    add_counselor,
+    add_participant,
+    discharge,
+)
 
 
 @click.group("counselor", cls=AppGroup)
@@ -130,10 +136,11 @@ def phone_status(status: str, number: PhoneNumber | None) -> str:
 
 @participant_group.command("discharge")
 @click.argument("phone")
-def participant_discharge(phone: str) -> None:
+@click.option("--reason", type=click.Choice(DISCHARGE_REASONS), help="Why (kept in the audit).")
+def participant_discharge(phone: str, reason: str | None) -> None:
     """Discharge a participant: nothing more is sent to them."""
     with transaction() as session:
-        participant = discharge(session, phone, runtime().now())
+        participant = discharge(session, phone, runtime().now(), reason=reason)
         click.echo(f"participant {participant.id} discharged")
 
 

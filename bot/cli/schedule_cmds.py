@@ -14,7 +14,7 @@ from bot.models import Group, Participant
 from bot.program import LANGUAGES, parse_timezone
 from bot.rules.timing import local_to_utc
 from bot.services.people import find_participant
-from bot.services.roster import change_phone, rename
+from bot.services.roster import change_phone, readmit, rename
 from bot.services.schedule import sessions as session_service
 from bot.services.schedule.attendance import mark_attendance
 from bot.services.schedule.groups import add_group, find_group
@@ -198,6 +198,20 @@ def participant_update(phone, group_name, no_group, checkin_time, timezone, lang
             changes.append(f"counselor={counselor.name}"
                            + (f" ({moved} open alert(s) moved)" if moved else ""))
         click.echo(f"participant {person.id} updated: {', '.join(changes) or 'nothing'}")
+
+
+@participant_group.command("readmit")
+@click.argument("phone")
+@click.option("--counselor", "counselor_phone", help="Counselor's phone (default: the last one).")
+def participant_readmit(phone: str, counselor_phone: str | None) -> None:
+    """Re-admit a discharged participant; they get the opt-in confirmation again."""
+    rt = runtime()
+    with transaction() as session:
+        person = find_participant(session, phone)
+        counselor = find_counselor(session, counselor_phone, "--counselor") \
+            if counselor_phone else None
+        readmit(session, rt.program, person, rt.now(), counselor=counselor)
+        click.echo(f"participant {person.id} re-admitted")
 
 
 @participant_group.command("pause")

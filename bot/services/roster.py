@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import audit
-from bot.models import FormerPhone, OutboxMessage, Participant
+from bot.models import Counselor, FormerPhone, OutboxMessage, Participant
 from bot.outbox import cancel_pending, enqueue
 from bot.program import Program
 from bot.services.people import EnrolmentError, _name, _phone, _phone_in_use
+
+READMIT_SOURCE = "re-admission by staff (CLI)"
 
 
 def rename(session, participant: Participant, name: str, now: datetime,
@@ -43,3 +45,27 @@ def change_phone(session, program: Program, participant: Participant, phone: str
     audit.record(session, "participant.phone_changed", now=now, actor=actor,
                  subject_type="participant", subject_id=participant.id)
     return True
+
+
+def readmit(session, program: Program, participant: Participant, now: datetime, *,
+            counselor: Counselor | None = None, actor: str = "staff:cli",
+            consent_source: str = READMIT_SOURCE) -> Participant:
+    """Re-admit a discharged participant: consent recorded anew, opt-in confirmation queued,
+    check-ins and reminders planned again from the next sweep."""
+    if participant.status != "discharged":
+        raise EnrolmentError(f"{participant.phone} is not discharged")
+    current = counselor or session.get(Counselor, participant.counselor_id)
+    if not current.active:
+        raise EnrolmentError(f"their counselor {current.name} is deactivated: "
+                             "give --counselor PHONE")
+    participant.counselor_id = current.id
+    participant.status, participant.discharged_at, participant.paused_until = "active", None, None
+    participant.consent_at, participant.consent_source = now, consent_source
+    enqueue(session, to=participant.phone, channel=participant.channel,
+            participant_id=participant.id,
+            body=program.text("optin.confirm", participant.language), kind="optin",
+            dedupe_key=f"optin:{participant.id}:readmit:{now.isoformat()}", now=now, priority=3)
+    audit.record(session, "participant.readmitted", now=now, actor=actor,
+                 subject_type="participant", subject_id=participant.id,
+                 counselor_id=current.id, consent_source=consent_source)
+    return participant
