@@ -129,3 +129,39 @@ def test_export_to_a_file_and_errors(runner, db_session, clinic, tmp_path):
     bad = runner.invoke(args=["export", "alerts", *NOV, "--out", str(tmp_path / "no" / "x")])
     assert bad.exit_code == 1 and "cannot write" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_weekly_report(runner, db_session, clinic):
+    # Weeks of Mon 2 Nov and Mon 9 Nov 2026; the period is 1-14 Nov (Sun 1 Nov is in the
+    # week of 26 Oct).
+    jordan = clinic["jordan"]
+    for person in (clinic["alex"], clinic["bo"]):
+        person.enrolled_at = datetime(2026, 10, 1, tzinfo=UTC)
+    clinic["bo"].status, clinic["bo"].discharged_at = "discharged", at(5)
+    db_session.commit()
+    add_checkins(db_session, clinic["alex"], [3, None, 5, 2], start=date(2026, 11, 2))
+    s = TherapySession(starts_at=at(10, 23), ends_at=at(11, 1))
+    db_session.add(s)
+    db_session.flush()
+    db_session.add_all([
+        Attendance(session_id=s.id, participant_id=clinic["alex"].id, present=True,
+                   marked_at=at(11), marked_by="staff:cli"),
+        Attendance(session_id=s.id, participant_id=clinic["bo"].id, present=False,
+                   marked_at=at(11), marked_by="staff:cli")])
+    for key, minutes in (("x", 4), ("y", 10), ("z", None)):
+        db_session.add(Alert(
+            dedupe_key=key, participant_id=clinic["alex"].id, counselor_id=jordan.id,
+            level="urgent" if key != "z" else "crisis", kind="triage", reasons=[],
+            state="open" if minutes is None else "acknowledged", created_at=at(3),
+            acknowledged_at=None if minutes is None else at(3) + timedelta(minutes=minutes)))
+    db_session.commit()
+    result = runner.invoke(args=["report", "--from", "2026-11-01", "--to", "2026-11-14"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split("\t") for line in result.output.strip().splitlines()]
+    assert lines[0][0] == "week"
+    assert lines[1:] == [
+        ["2026-10-26", "2", "-", "-", "0", "0", "0", "-"],
+        ["2026-11-02", "2", "75%", "-", "1", "2", "0", "7.0"],
+        ["2026-11-09", "1", "-", "50%", "0", "0", "0", "-"],
+    ]
+    assert db_session.scalar(select(AuditEvent).where(AuditEvent.action == "report.viewed"))

@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from bot import audit
 from bot.cli.common import runtime, transaction
 from bot.services.exports import EXPORTS, period, write_export
+from bot.services.reports import weekly_report
 
 
 def _day(text: str, option: str) -> date:
@@ -52,4 +54,32 @@ def _command(kind: str) -> click.Command:
 for _kind in EXPORTS:
     _command(_kind)
 
-COMMANDS = [export_group]
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+@click.command("report")
+@with_appcontext
+@click.option("--from", "first", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "last", required=True, help="Last day (included), YYYY-MM-DD.")
+def report_command(first: str, last: str) -> None:
+    """Per week: active participants, check-in response, attendance, alerts, time to ACK."""
+    rt = runtime()
+    days = _day(first, "--from"), _day(last, "--to")
+    with transaction() as session:
+        p = period(rt.program, *days)
+        click.echo("week\tactive\tcheckin_response\tattendance\tcrisis\turgent\tconcern"
+                   "\tmedian_ack_min")
+        for week in weekly_report(session, p):
+            ack = week.median_ack_minutes
+            click.echo("\t".join([
+                week.starts.isoformat(), str(week.active_participants),
+                _pct(week.response_rate), _pct(week.attendance_rate),
+                *(str(week.alerts[level]) for level in ("crisis", "urgent", "concern")),
+                "-" if ack is None else f"{ack:.1f}"]))
+        audit.record(session, "report.viewed", now=rt.now(), actor="staff:cli",
+                     first=p.first.isoformat(), last=p.last.isoformat())
+
+
+COMMANDS = [export_group, report_command]
