@@ -116,6 +116,9 @@ def deactivate_counselor(
     Refused while they still have participants and no colleague is named. They get no more
     pages: texts not yet sent to them are withdrawn and they leave the on-call rota.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        # Two staff deactivating or reassigning the same counselor at once take turns.
+        session.refresh(counselor, with_for_update=True)
     if not counselor.active:
         raise EnrolmentError(f"{counselor.name} is already deactivated")
     if reassign_to is not None:
@@ -131,9 +134,12 @@ def deactivate_counselor(
             "give --reassign-to PHONE to move them to a colleague")
     alerts = 0
     if reassign_to is not None:
-        session.execute(update(Participant).where(Participant.id.in_(moved_ids))
-                        .values(counselor_id=reassign_to.id)
-                        .execution_options(synchronize_session="fetch"))
+        # By counselor, not by the ids read above: someone enrolled meanwhile moves too.
+        session.execute(
+            update(Participant)
+            .where(Participant.counselor_id == counselor.id, Participant.status != "discharged")
+            .values(counselor_id=reassign_to.id)
+            .execution_options(synchronize_session="fetch"))
         # Open alerts routed to the leaver (about their caseload or anyone else) move too.
         about = set(moved_ids) | set(session.scalars(select(Alert.participant_id).where(
             Alert.counselor_id == counselor.id, Alert.state != "resolved",
