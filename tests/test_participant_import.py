@@ -112,3 +112,41 @@ def test_unreadable_files_are_one_line(runner, tmp_path):
     result = runner.invoke(args=["participant", "import", str(latin)])
     assert result.exit_code == 1 and "not UTF-8" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_import_enrols_exactly_as_participant_add_does(runner, db_session, tmp_path):
+    """The import's batched enrolment must not drift from `participant add`."""
+    make_counselor(db_session, phone="+14155550190")
+    make_group(db_session, name="Evening")
+    added = runner.invoke(args=[
+        "participant", "add", "--name", "Alex R", "--phone", "4155550123", "--counselor",
+        "4155550190", "--timezone", "America/Chicago", "--language", "es", "--checkin-time",
+        "09:30", "--group", "Evening"])
+    assert added.exit_code == 0, added.output
+    path = write(tmp_path, HEADER + "Alex R,4155550124,4155550190,America/Chicago,es,09:30,"
+                 "Evening\n")
+    assert runner.invoke(args=["participant", "import", path]).exit_code == 0
+
+    def shape(row, skip):
+        return {c.name: getattr(row, c.name) for c in row.__table__.columns if c.name not in skip}
+
+    one, two = db_session.scalars(select(Participant).order_by(Participant.id)).all()
+    skip = {"id", "phone", "consent_source"}
+    assert shape(one, skip) == shape(two, skip)
+    first, second = db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    skip = {"id", "dedupe_key", "to_phone", "participant_id"}
+    assert shape(first, skip) == shape(second, skip)
+    assert (first.dedupe_key, second.dedupe_key) == (f"optin:{one.id}", f"optin:{two.id}")
+    events = db_session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "participant.enrolled").order_by(AuditEvent.id)).all()
+    assert [e.subject_id for e in events] == [one.id, two.id]
+    assert events[0].detail.keys() == events[1].detail.keys()
+
+
+def test_a_large_file_imports_in_batches(runner, db_session, tmp_path):
+    make_counselor(db_session, phone="+14155550190")
+    rows = "".join(f"P {i},(312) 555-{i:04d},4155550190,UTC,,,\n" for i in range(1200))
+    result = runner.invoke(args=["participant", "import", write(tmp_path, HEADER + rows)])
+    assert result.exit_code == 0, result.output
+    assert count(db_session, Participant) == 1200
+    assert count(db_session, OutboxMessage) == 1200
