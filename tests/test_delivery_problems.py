@@ -120,3 +120,14 @@ def test_opted_out_counselor_and_unknown_number(runner, db_session):
     rows = {r[1]: r for r in problems(runner)}
     assert rows[jordan.phone][2:] == ["counselor Jordan Lee", "2026-11-26T15:00Z", "unknown"]
     assert rows["+14155550888"][2:] == ["-", "-", "unknown"]
+
+
+def test_bad_credentials_from_the_sender(runtime, db_session, twilio):
+    make_counselor(db_session, name="Pat Kim", supervisor=True)
+    queue(runtime, "+14155550701", "cred")
+    twilio.fail_next(401, 20003, times=5, message="Authenticate")
+    drain(runtime)
+    problem = db_session.scalars(select(AccountProblem)).one()
+    assert (problem.code, problem.reason) == (20003, "bad_credentials")
+    assert db_session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == "staff.notice")) == 1
