@@ -26,6 +26,7 @@ from bot.phones import mask, to_address
 from bot.rules.send_errors import backoff, classify_error
 from bot.runtime import Runtime
 from bot.senders.base import SendError
+from bot.services.delivery import note_account_error
 from bot.sql import for_update_skip_locked, insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
@@ -208,6 +209,7 @@ def _settle_failure(
     # Errors that are retried first (30003 unreachable) are flagged only once retries run out.
     if action.opt_out or (action.flag and not retrying):
         flag_recipient(session, row, action, error.code, now, "send.flagged")
+    note_account_error(session, runtime.program, error.code, now)  # once, for every process
     if retrying:
         row.state, row.claimed_by = "pending", None
         row.not_before = now + backoff(row.attempts)

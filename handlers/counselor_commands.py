@@ -22,7 +22,8 @@ ERROR_KEYS = {
 
 
 def _list(turn: Turn) -> bool:
-    alerts = open_alerts_for(turn.session, turn.party.counselor, limit=LIST_LIMIT + 1)
+    alerts = open_alerts_for(turn.session, turn.party.counselor, turn.program, turn.now,
+                             limit=LIST_LIMIT + 1)
     if not alerts:
         return turn.answer("alerts", "counselor.alerts.none")
     items = [f"{a.id} {a.level.upper()} {who(turn.session, a)}"
@@ -33,8 +34,8 @@ def _list(turn: Turn) -> bool:
 
 
 def _only_open_id(turn: Turn) -> int | None:
-    waiting = [a for a in open_alerts_for(turn.session, turn.party.counselor)
-               if a.state == "open"]
+    mine = open_alerts_for(turn.session, turn.party.counselor, turn.program, turn.now)
+    waiting = [a for a in mine if a.state == "open"]
     if len(waiting) == 1:
         return waiting[0].id
     ids = ", ".join(str(a.id) for a in waiting) or "none"

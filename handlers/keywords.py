@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import Counselor, OutboxMessage, PhoneNumber
 from bot.outbox import PRIORITY_ALERT, cancel_pending, enqueue
 from bot.rules.keywords import keyword_of, normalize
+from bot.services.oncall import on_call_now
 from handlers import crisis
 from handlers.turn import Turn
 
@@ -40,12 +41,11 @@ def set_opted_in(session: Session, phone: str, now: datetime, source: str) -> bo
 def warn_colleagues(turn: Turn) -> None:
     """A counselor who opts out stops receiving alerts: tell on-call staff and supervisors."""
     counselor = turn.party.counselor
-    colleagues = turn.session.scalars(
-        select(Counselor).where(
-            Counselor.active, Counselor.id != counselor.id,
-            or_(Counselor.on_call, Counselor.supervisor),
-        )
-    ).all()
+    supervisors = turn.session.scalars(
+        select(Counselor).where(Counselor.active, Counselor.supervisor)).all()
+    on_call = on_call_now(turn.session, turn.program, turn.now)
+    colleagues = [c for c in {c.id: c for c in [*on_call, *supervisors]}.values()
+                  if c.id != counselor.id]
     body = turn.program.text("staff.counselor_opted_out", name=counselor.name)
     for colleague in colleagues:
         enqueue(
@@ -61,7 +61,8 @@ def handle(turn: Turn) -> bool:
     phone, now = turn.message.phone, turn.now
     if kind == "opt_out":
         in_crisis = crisis.behind_opt_out(turn)
-        if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:text"):
+        how = "advanced_opt_out" if turn.message.opt_out_type == "STOP" else "text"
+        if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:{how}"):
             turn.opted_out = True
             if turn.party.counselor is not None:
                 warn_colleagues(turn)

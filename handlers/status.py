@@ -10,6 +10,7 @@ from bot.models.messaging import DELIVERY_RANK
 from bot.outbox import enqueue, flag_recipient
 from bot.rules.send_errors import backoff, classify_error
 from bot.runtime import current
+from bot.services.delivery import note_account_error
 from bot.services.family.disclosures import retry_disclosure
 from handlers.signature import is_authentic
 from handlers.webhook import SID, plain
@@ -48,6 +49,7 @@ def status_callback() -> Response:
             entry.state = status
         if status in ("failed", "undelivered") and code:
             _act_on_delivery_error(session, row, code, now)
+            note_account_error(session, runtime.program, code, now)
     return Response("", status=204)
 
 

@@ -22,6 +22,8 @@ class InboundMessage:
     channel: str  # sms | whatsapp
     body: str
     received_at: datetime
+    # Twilio's Advanced Opt-Out says it handled a keyword itself (STOP, START, HELP).
+    opt_out_type: str | None = None
 
 
 @dataclass

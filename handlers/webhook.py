@@ -63,7 +63,8 @@ def incoming_message() -> Response:
     except InvalidPhone:
         return plain("From is not a phone number", 400)
     message = InboundMessage(
-        sid=sid, phone=phone, channel=channel, body=clean_body(body), received_at=runtime.now()
+        sid=sid, phone=phone, channel=channel, body=clean_body(body), received_at=runtime.now(),
+        opt_out_type=(request.form.get("OptOutType") or "").strip().upper()[:20] or None,
     )
     with runtime.Session() as session, session.begin():
         turn = handle_inbound(session, runtime, message, message.received_at)

@@ -18,7 +18,11 @@ def all_commands() -> list[click.Command]:
     from bot.cli import (
         alert_cmds,
         database,
+        delivery_cmds,
+        export_cmds,
         family_cmds,
+        import_cmd,
+        oncall_cmds,
         people,
         processes,
         schedule_cmds,
@@ -27,6 +31,7 @@ def all_commands() -> list[click.Command]:
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
+    modules += (oncall_cmds, import_cmd, delivery_cmds, export_cmds)
     commands = [command for module in modules for command in module.COMMANDS]
     return [*commands, triage_command, *ops_commands]
 

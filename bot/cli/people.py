@@ -7,9 +7,16 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bot.cli.common import region, runtime, transaction
-from bot.models import Counselor, Group, Participant
+from bot.models import Counselor, Group, Participant, PhoneNumber
 from bot.program import LANGUAGES
-from bot.services.people import Enrolment, add_counselor, add_participant, discharge
+from bot.services.oncall import on_call_now, rota_in_use
+from bot.services.people import (
+    DISCHARGE_REASONS,
+    Enrolment,
+    add_counselor,
+    add_participant,
+    discharge,
+)
 
 
 @click.group("counselor", cls=AppGroup)
@@ -34,14 +41,20 @@ def counselor_add(name: str, phone: str, on_call: bool, supervisor: bool) -> Non
             f"counselor {counselor.id} {counselor.name} {counselor.phone}"
             + (" on-call" if on_call else "")
         )
+        if on_call and rota_in_use(session):
+            click.echo("note: this clinic has a weekly on-call rota, so --on-call has no effect;"
+                       " use `iopbot oncall set`", err=True)
 
 
 @counselor_group.command("list")
 def counselor_list() -> None:
-    """List counselors."""
+    """List counselors: id, name, phone, and on-call now / supervisor / inactive."""
+    rt = runtime()
     with transaction() as session:
+        now_on = {c.id for c in on_call_now(session, rt.program, rt.now())}
         for c in session.scalars(select(Counselor).order_by(Counselor.id)):
-            flags = [f for f, on in (("on-call", c.on_call), ("supervisor", c.supervisor)) if on]
+            flags = [f for f, on in (("on-call", c.id in now_on), ("supervisor", c.supervisor),
+                                     ("inactive", not c.active)) if on]
             click.echo(f"{c.id}\t{c.name}\t{c.phone}\t{','.join(flags) or '-'}")
 
 
@@ -83,22 +96,26 @@ def participant_add(
 
 @participant_group.command("list")
 def participant_list() -> None:
-    """List participants: id, name, phone, status, language, check-in time, group, counselor."""
+    """List participants: id, name, phone, status, language, check-in time, group, counselor.
+
+    The status column adds ",opted-out" and ",flagged:REASON" for numbers we cannot text.
+    """
     with transaction() as session:
         rows = session.execute(
-            select(Participant, Counselor.name, Group.name)
+            select(Participant, Counselor.name, Group.name, PhoneNumber)
             .join(Counselor, Participant.counselor_id == Counselor.id)
             .outerjoin(Group, Participant.group_id == Group.id)
+            .outerjoin(PhoneNumber, PhoneNumber.phone == Participant.phone)
             .order_by(Participant.id)
         )
-        for p, counselor_name, group_name in rows:
+        for p, counselor_name, group_name, number in rows:
             click.echo(
                 "\t".join(
                     [
                         str(p.id),
                         p.name,
                         p.phone,
-                        p.status,
+                        phone_status(p.status, number),
                         p.language,
                         p.checkin_time,
                         group_name or "-",
@@ -108,12 +125,23 @@ def participant_list() -> None:
             )
 
 
+def phone_status(status: str, number: PhoneNumber | None) -> str:
+    """'active', 'active,opted-out', 'paused,flagged:landline' ..."""
+    parts = [status]
+    if number is not None and number.opted_out:
+        parts.append("opted-out")
+    if number is not None and number.flag:
+        parts.append(f"flagged:{number.flag}")
+    return ",".join(parts)
+
+
 @participant_group.command("discharge")
 @click.argument("phone")
-def participant_discharge(phone: str) -> None:
+@click.option("--reason", type=click.Choice(DISCHARGE_REASONS), help="Why (kept in the audit).")
+def participant_discharge(phone: str, reason: str | None) -> None:
     """Discharge a participant: nothing more is sent to them."""
     with transaction() as session:
-        participant = discharge(session, phone, runtime().now(), region())
+        participant = discharge(session, phone, runtime().now(), region(), reason=reason)
         click.echo(f"participant {participant.id} discharged")
 
 

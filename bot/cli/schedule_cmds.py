@@ -13,7 +13,9 @@ from bot.cli.people import participant_group
 from bot.models import Group, Participant
 from bot.program import LANGUAGES, parse_timezone
 from bot.rules.timing import local_to_utc
+from bot.services.counselors import assign_counselor, find_counselor
 from bot.services.people import find_participant
+from bot.services.roster import change_phone, readmit, rename
 from bot.services.schedule import sessions as session_service
 from bot.services.schedule.attendance import mark_attendance
 from bot.services.schedule.groups import add_group, find_group
@@ -168,18 +170,48 @@ def attendance_mark(session_id: int, phone: str, present: bool | None) -> None:
 @click.option("--checkin-time", help="Local HH:MM of the daily check-in.")
 @click.option("--timezone")
 @click.option("--language", type=click.Choice(LANGUAGES))
-def participant_update(phone, group_name, no_group, checkin_time, timezone, language) -> None:
-    """Change a participant's group, check-in time, time zone or language."""
+@click.option("--name", help="The name they want to be called.")
+@click.option("--phone", "new_phone", help="Their new number (gets its own opt-in text).")
+@click.option("--counselor", "counselor_phone", help="New counselor's phone (open alerts move).")
+def participant_update(phone, group_name, no_group, checkin_time, timezone, language, name,
+                       new_phone, counselor_phone) -> None:
+    """Change a participant's name, phone, counselor, group, check-in time, zone or language."""
     if group_name and no_group:
         raise click.UsageError("give --group or --no-group, not both")
     rt = runtime()
+    now = rt.now()
     with transaction() as session:
         person = find_participant(session, phone, region())
         group = find_group(session, group_name) if group_name else None
+        counselor = find_counselor(session, counselor_phone, "--counselor", region()) \
+            if counselor_phone else None
         changes = update_participant(
-            session, rt.program, person, rt.now(), group=group, no_group=no_group,
+            session, rt.program, person, now, group=group, no_group=no_group,
             checkin_time=checkin_time, timezone=timezone, language=language)
+        if name is not None:
+            rename(session, person, name, now)
+            changes.append("name")
+        if new_phone is not None and change_phone(session, rt.program, person, new_phone, now):
+            changes.append(f"phone={person.phone}")
+        if counselor is not None:
+            moved = assign_counselor(session, rt, person, counselor, now)
+            changes.append(f"counselor={counselor.name}"
+                           + (f" ({moved} open alert(s) moved)" if moved else ""))
         click.echo(f"participant {person.id} updated: {', '.join(changes) or 'nothing'}")
+
+
+@participant_group.command("readmit")
+@click.argument("phone")
+@click.option("--counselor", "counselor_phone", help="Counselor's phone (default: the last one).")
+def participant_readmit(phone: str, counselor_phone: str | None) -> None:
+    """Re-admit a discharged participant; they get the opt-in confirmation again."""
+    rt = runtime()
+    with transaction() as session:
+        person = find_participant(session, phone, region())
+        counselor = find_counselor(session, counselor_phone, "--counselor", region()) \
+            if counselor_phone else None
+        readmit(session, rt.program, person, rt.now(), counselor=counselor)
+        click.echo(f"participant {person.id} re-admitted")
 
 
 @participant_group.command("pause")

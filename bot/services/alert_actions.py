@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import Alert, AlertEvent, Counselor
+from bot.program import Program
 from bot.runtime import Runtime
 from bot.services.alerts import page, staff_text
+from bot.services.oncall import is_on_call
 
 
 class AlertError(ValueError):
@@ -27,20 +29,23 @@ def notified_ids(session: Session, alert_id: int) -> set[int]:
         AlertEvent.alert_id == alert_id, AlertEvent.counselor_id.is_not(None))))
 
 
-def may_act(session: Session, alert: Alert, counselor: Counselor) -> bool:
+def may_act(session: Session, alert: Alert, counselor: Counselor, program: Program,
+            now: datetime) -> bool:
     """Assigned, on-call, supervisors, and anyone texted about it may acknowledge or resolve."""
     return (
-        counselor.on_call or counselor.supervisor or alert.counselor_id == counselor.id
+        counselor.supervisor or alert.counselor_id == counselor.id
+        or is_on_call(session, program, counselor, now)
         or counselor.id in notified_ids(session, alert.id)
     )
 
 
-def find_alert(session: Session, alert_id: int, counselor: Counselor) -> Alert:
+def find_alert(session: Session, alert_id: int, counselor: Counselor, program: Program,
+               now: datetime) -> Alert:
     """The alert `alert_id` if `counselor` may act on it; else AlertError."""
     alert = session.get(Alert, alert_id, with_for_update=True if _lock(session) else None)
     if alert is None:
         raise AlertError("unknown", f"there is no alert {alert_id}", id=alert_id)
-    if not may_act(session, alert, counselor):
+    if not may_act(session, alert, counselor, program, now):
         raise AlertError("not_yours", f"alert {alert_id} is not assigned to {counselor.name}",
                          id=alert_id)
     return alert
@@ -63,7 +68,7 @@ def acknowledge(
     via: str,
 ) -> Alert:
     """Acknowledge an alert: the ladder stops; others who were texted hear who has it."""
-    alert = find_alert(session, alert_id, counselor)
+    alert = find_alert(session, alert_id, counselor, runtime.program, now)
     if alert.state == "resolved":
         raise AlertError("resolved", f"alert {alert_id} is already resolved", id=alert_id)
     if alert.state == "acknowledged":
@@ -82,7 +87,7 @@ def resolve(
     via: str, note: str | None = None,
 ) -> Alert:
     """Resolve an alert (acknowledging it too if nobody had), with an optional note."""
-    alert = find_alert(session, alert_id, counselor)
+    alert = find_alert(session, alert_id, counselor, runtime.program, now)
     if alert.state == "resolved":
         raise AlertError("resolved", f"alert {alert_id} is already resolved", id=alert_id)
     if alert.state == "open":
@@ -104,10 +109,11 @@ def _tell_others(session: Session, runtime: Runtime, alert: Alert, counselor: Co
         page(session, runtime, alert, others, body=body, tag=tag, action="told_acked", now=now)
 
 
-def open_alerts_for(session: Session, counselor: Counselor, limit: int = 50) -> list[Alert]:
+def open_alerts_for(session: Session, counselor: Counselor, program: Program, now: datetime,
+                    limit: int = 50) -> list[Alert]:
     """Unresolved alerts a counselor may act on, newest first."""
     stmt = select(Alert).where(Alert.state != "resolved")
-    if not (counselor.on_call or counselor.supervisor):
+    if not (counselor.supervisor or is_on_call(session, program, counselor, now)):
         texted = select(AlertEvent.alert_id).where(AlertEvent.counselor_id == counselor.id)
         stmt = stmt.where(or_(Alert.counselor_id == counselor.id, Alert.id.in_(texted)))
     return list(session.scalars(stmt.order_by(Alert.id.desc()).limit(limit)))

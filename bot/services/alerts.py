@@ -143,7 +143,7 @@ def raise_alert(
                            message_log_id=message_log_id))
     audit.record(session, "alert.raised", now=now, subject_type="alert", subject_id=alert.id,
                  level=level, kind=kind, reasons=list(reasons))
-    counselors = first_recipients(session, ladder, alert)
+    counselors = first_recipients(session, ladder, alert, runtime.program, now)
     if not counselors:
         log.warning("alert %s (%s): no active counselor to notify", alert.id, level)
     body = staff_text(session, runtime, alert, "alert.staff.new")
@@ -180,8 +180,11 @@ def follow_up(
                            message_log_id=message_log_id))
     audit.record(session, "alert.follow_up", now=now, subject_type="alert", subject_id=alert.id,
                  message_log_id=message_log_id)
-    if alert.state == "acknowledged" and alert.acknowledged_by is not None:
-        people = [session.get(Counselor, alert.acknowledged_by)]
+    acker = session.get(Counselor, alert.acknowledged_by) if alert.acknowledged_by else None
+    if alert.state == "acknowledged" and acker is not None:
+        # Whoever acknowledged it has left: the (reassigned) counselor hears instead.
+        assigned = session.get(Counselor, alert.counselor_id) if alert.counselor_id else None
+        people = [c for c in ([acker] if acker.active else [assigned]) if c and c.active]
     elif alert.level == "crisis":
         people = first_notified(session, alert)
     else:

@@ -18,6 +18,7 @@ from bot.program import Program
 from bot.rules.ladder import Ladder, ladder_from_dict, next_step
 from bot.runtime import Runtime
 from bot.services.alerts import page, staff_text
+from bot.services.oncall import on_call_now
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,15 @@ def ladder_for(program: Program, *, strict: bool = False) -> Ladder:
         return _load(packaged, packaged.stat().st_mtime, program.timezone)
 
 
-def audience(session: Session, alert: Alert, name: str) -> list[Counselor]:
-    """Active counselors in an audience: assigned, on_call or supervisors."""
+def audience(session: Session, alert: Alert, name: str, program: Program,
+             now: datetime) -> list[Counselor]:
+    """Active counselors in an audience: assigned, on_call (the rota at `now`) or supervisors."""
     if name == "assigned":
         counselor = session.get(Counselor, alert.counselor_id) if alert.counselor_id else None
         return [counselor] if counselor is not None and counselor.active else []
-    flag = Counselor.on_call if name == "on_call" else Counselor.supervisor
-    return list(session.scalars(select(Counselor).where(flag, Counselor.active)
+    if name == "on_call":
+        return on_call_now(session, program, now)
+    return list(session.scalars(select(Counselor).where(Counselor.supervisor, Counselor.active)
                                 .order_by(Counselor.id)))
 
 
@@ -72,14 +75,15 @@ def _unique(counselors: list[Counselor]) -> list[Counselor]:
     return list({c.id: c for c in counselors}.values())
 
 
-def first_recipients(session: Session, ladder: Ladder, alert: Alert) -> list[Counselor]:
+def first_recipients(session: Session, ladder: Ladder, alert: Alert, program: Program,
+                     now: datetime) -> list[Counselor]:
     """Who a new alert is texted to; if none of them is active, on-call then supervisors."""
     people = _unique([c for name in ladder.levels[alert.level].notify
-                      for c in audience(session, alert, name)])
+                      for c in audience(session, alert, name, program, now)])
     for fallback in ("on_call", "supervisors"):
         if people:
             break
-        people = audience(session, alert, fallback)
+        people = audience(session, alert, fallback, program, now)
     return people
 
 
@@ -91,10 +95,11 @@ def first_notified(session: Session, alert: Alert) -> list[Counselor]:
     return [c for c in (session.get(Counselor, cid) for cid in first) if c and c.active]
 
 
-def _step_recipients(session: Session, alert: Alert, action: str) -> list[Counselor]:
+def _step_recipients(session: Session, alert: Alert, action: str, program: Program,
+                     now: datetime) -> list[Counselor]:
     if action == "resend":
         return first_notified(session, alert)
-    return audience(session, alert, action)
+    return audience(session, alert, action, program, now)
 
 
 def advance(session: Session, runtime: Runtime, alert: Alert, now: datetime) -> int:
@@ -106,7 +111,7 @@ def advance(session: Session, runtime: Runtime, alert: Alert, now: datetime) -> 
         if step is None:
             break
         alert.step, alert.deadline_at = step.number, step.deadline
-        people = _step_recipients(session, alert, step.action)
+        people = _step_recipients(session, alert, step.action, runtime.program, now)
         taken += 1
         if not people:  # nobody to tell at this step: log it and try the next one at once
             session.add(AlertEvent(alert_id=alert.id, at=now, action="skipped",

@@ -167,8 +167,15 @@ def find_participant(session: Session, phone: str, region: str = "US") -> Partic
     return participant
 
 
-def discharge(session: Session, phone: str, now: datetime, region: str = "US") -> Participant:
+DISCHARGE_REASONS = ("completed", "transferred", "stopped_attending", "administrative", "other")
+
+
+def discharge(
+    session: Session, phone: str, now: datetime, region: str = "US", reason: str | None = None
+) -> Participant:
     """Discharge a participant: nothing more is scheduled or sent to them."""
+    if reason is not None and reason not in DISCHARGE_REASONS:
+        raise EnrolmentError(f"--reason must be one of {', '.join(DISCHARGE_REASONS)}")
     participant = find_participant(session, phone, region)
     if participant.status == "discharged":
         raise EnrolmentError(f"{participant.phone} is already discharged")
@@ -182,5 +189,6 @@ def discharge(session: Session, phone: str, now: datetime, region: str = "US") -
         now=now,
         subject_type="participant",
         subject_id=participant.id,
+        **({"reason": reason} if reason else {}),
     )
     return participant
