@@ -33,14 +33,13 @@ def init_app(app: Flask) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `iopbot` console script."""
-    from bot.app import build_runtime, check_clinic_files, create_app
+    from bot.app import build_runtime, create_app
     from bot.program import load_program
     from bot.settings import Settings
 
     try:
         settings = Settings.from_env()
-        program = load_program(settings.config_path)
-        check_clinic_files(program)
+        program = load_program(settings.config_path)  # checks every clinic file; compiles none
     except SettingsError as exc:
         click.echo(f"iopbot: {exc}", err=True)
         sys.exit(2)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from bot.triage.fastre import WordAlternation
 
@@ -335,22 +334,55 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
     )
 
 
+class LazyRules:
+    """The clinic's triage rules: checked when loaded, compiled on first use, once per process.
+
+    Compiling the ~2,000 patterns takes most of a second: commands that never read a text
+    (`iopbot --help`, `alert list`) never pay for it, and `gunicorn --preload` pays once per
+    deploy, before the workers fork.
+    """
+
+    def __init__(self, data: Mapping[str, Any], source: str) -> None:
+        self._data, self.source = data, source
+        self._rules: TriageRules | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the rules were already compiled in this process."""
+        return self._rules is not None
+
+    def get(self) -> TriageRules:
+        """The compiled rules (compiled now if this is the first use)."""
+        if self._rules is None:
+            with self._lock:
+                if self._rules is None:
+                    self._rules = rules_from_dict(self._data, self.source)
+        return self._rules
+
+
+def _layered(path: Path | None) -> Mapping[str, Any]:
+    from bot.clinic import layered
+    from bot.clinic.files import TriageFile
+
+    return layered("triage.yaml", TriageFile, path)
+
+
 @functools.lru_cache(maxsize=1)
 def _default_rules() -> TriageRules:
-    resource = files("config").joinpath("triage.yaml")
-    return rules_from_dict(yaml.safe_load(resource.read_text(encoding="utf-8")), str(resource))
+    return rules_from_dict(_layered(None), str(files("config").joinpath("triage.yaml")))
 
 
 def load_rules(path: str | Path | None = None) -> TriageRules:
-    """Load triage rules from path, or the packaged config/triage.yaml; cached until it changes."""
+    """The packaged rules, with the overrides file `path` (if any) laid over them, compiled.
+
+    For tools and tests; the running bot compiles the clinic's rules once, in its runtime.
+    """
     if path is None:
         return _default_rules()
     return _rules_file(str(path), Path(path).stat().st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def _rules_file(path: str, mtime_ns: int) -> TriageRules:
-    # Start-up checks, the webhook and `iopbot triage` all ask for the clinic's file: compile
-    # it once per version of the file, not once per caller.
-    text = Path(path).read_text(encoding="utf-8")
-    return rules_from_dict(yaml.safe_load(text) or {}, path)
+    return rules_from_dict(_layered(Path(path)), path)
