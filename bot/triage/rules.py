@@ -11,8 +11,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from bot.triage.fastre import WordAlternation
-
 LEVELS = ("none", "concern", "urgent", "crisis")
 LANGUAGES = ("en", "es")
 # Phrase lists the parsers need; each is {en: [...], es: [...]} in the YAML file.
@@ -44,10 +42,10 @@ class NearRule:
     `unless` may have a single term: a phrase that counts only outside those contexts.
     """
 
-    terms: tuple[WordAlternation, ...]
+    terms: tuple[re.Pattern[str], ...]
     within: int
     source: tuple[str, ...]
-    unless: WordAlternation | None = None
+    unless: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ class RiskCategory:
     reason: str
     negatable: bool
     patterns: tuple[str, ...]
-    regex: WordAlternation
+    regex: re.Pattern[str]
     near: tuple[NearRule, ...] = ()
 
 
@@ -86,7 +84,7 @@ class TriageRules:
     low_mood: int
     negation_window: int
     risk: tuple[RiskCategory, ...]
-    phrases: Mapping[str, re.Pattern[str] | WordAlternation]
+    phrases: Mapping[str, re.Pattern[str]]
     numbers: Mapping[str, int]
     mood: Mapping[int, re.Pattern[str]]
     spelling: Mapping[str, str]
@@ -161,13 +159,6 @@ def _classes(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _fast(patterns: Iterable[str], emoji: Iterable[str], where: str) -> WordAlternation:
-    """Like _alternation (and checked by it), but indexed by first character for speed."""
-    patterns, emoji = list(patterns), list(emoji)
-    _alternation(patterns, emoji, where)
-    return WordAlternation(patterns, emoji)
-
-
 def _alternation(patterns: Iterable[str], emoji: Iterable[str], where: str) -> re.Pattern[str]:
     words = [f"(?:{p})" for p in patterns]
     symbols = [re.escape(e) for e in emoji]
@@ -196,19 +187,14 @@ def _patterns(block: Mapping[str, Any], where: str, classes: Mapping[str, str]) 
     ]
 
 
-# Long phrase lists searched in every message: indexed by first character.
-_INDEXED_LISTS = frozenset({"idioms"})
-
-
 def _phrase_list(
     data: Mapping[str, Any], name: str, classes: Mapping[str, str]
-) -> re.Pattern[str] | WordAlternation:
+) -> re.Pattern[str]:
     block = data.get(name) or {}
     if not isinstance(block, Mapping):
         raise ValueError(f"{name}: expected en/es lists")
     patterns = _patterns(block, name, classes)
-    build = _fast if name in _INDEXED_LISTS else _alternation
-    return build(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
+    return _alternation(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
 
 
 def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
@@ -226,10 +212,10 @@ def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
         )
     expanded = [_expand(t, classes, where) for t in terms]
     return NearRule(
-        terms=tuple(_fast([t], (), where) for t in expanded),
+        terms=tuple(_alternation([t], (), where) for t in expanded),
         within=within,
         source=tuple(terms),
-        unless=_fast(unless, (), f"{where}.unless") if unless else None,
+        unless=_alternation(unless, (), f"{where}.unless") if unless else None,
     )
 
 
@@ -248,7 +234,7 @@ def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> Ri
         reason=str(block.get("reason") or name.replace("_", " ")),
         negatable=bool(block.get("negatable", False)),
         patterns=patterns + tuple(emoji),
-        regex=_fast(patterns, emoji, f"risk.{name}"),
+        regex=_alternation(patterns, emoji, f"risk.{name}"),
         near=tuple(_near(e, f"risk.{name}.near", classes) for e in near),
     )
 
