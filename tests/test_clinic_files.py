@@ -226,3 +226,20 @@ def test_a_clinic_phrase_raises_an_alert_through_the_webhook(runtime, db_session
     text_in(alex.phone, "been thinking about grandma's kitchen all day")
     alert = db_session.scalars(select(Alert)).one()
     assert alert.level == "concern"
+
+
+def test_no_handler_falls_back_to_the_packaged_rules(runtime, clock, db_session, text_in,
+                                                     monkeypatch):
+    def packaged_rules(*_args, **_kwargs):
+        raise AssertionError("a handler read the packaged rules behind the runtime's back")
+
+    for module in ("bot.triage.levels", "bot.triage.replies"):
+        monkeypatch.setattr(f"{module}.load_rules", packaged_rules)
+    alex = make_participant(db_session, checkin_time="17:00")
+    clock.set(CHECKIN_TIME)
+    run_pass(runtime)
+    for text in ("6", "no", "4", "can i get a ride to group?", "thinking about grandma's kitchen",
+                 "I want to kill myself"):
+        assert text_in(alex.phone, text).status_code == 200, text
+    levels = sorted(a.level for a in db_session.scalars(select(Alert)))
+    assert levels == ["crisis", "urgent"]  # the clinic's "6" is urgent; the concern joins it
