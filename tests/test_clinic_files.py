@@ -243,3 +243,21 @@ def test_no_handler_falls_back_to_the_packaged_rules(runtime, clock, db_session,
         assert text_in(alex.phone, text).status_code == 200, text
     levels = sorted(a.level for a in db_session.scalars(select(Alert)))
     assert levels == ["crisis", "urgent"]  # the clinic's "6" is urgent; the concern joins it
+
+
+def test_a_bad_pattern_stops_text_handling_commands_in_one_line(tmp_path):
+    path = clinic(tmp_path / "c", "triage_rules: triage.yaml\n",
+                  **{"triage.yaml": "risk: {distress: {en: ['(unclosed']}}\n"})
+    env = {"PATH": "/usr/bin:/bin", "IOPBOT_CONFIG": str(path),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    chat = subprocess.run([str(IOPBOT), "chat", "--phone", "+14155550123"], env=env,
+                          cwd=tmp_path, input="hello\n", capture_output=True, text=True,
+                          timeout=60)
+    assert chat.returncode == 1
+    assert chat.stderr.strip().splitlines() == [
+        f"Error: IOPBOT_CONFIG: {path.parent / 'triage.yaml'}: risk.distress: bad pattern "
+        "'(unclosed': missing ), unterminated subpattern at position 0"
+    ]
+    listing = subprocess.run([str(IOPBOT), "participant", "list"], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+    assert "bad pattern" not in listing.stderr  # a command that reads no text compiles nothing
