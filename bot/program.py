@@ -122,20 +122,15 @@ def load_program(path: Path | str | None = None) -> Program:
         raise SettingsError(f"IOPBOT_CONFIG: {program_path}: {exc}") from None
 
 
-def _beside(
-    path: Path, raw: dict[str, Any], key: str, default: str | None, *, optional: bool = False
-) -> Path | None:
-    """The clinic file named by `key` next to the program file; None when there is none.
+def _beside(path: Path, raw: dict[str, Any], key: str, default: str) -> Path | None:
+    """The clinic's overrides file named by `key` (else `default`) next to the program file.
 
-    A file named explicitly must exist (unless `optional`); the default name counts only when
-    the file is there.
+    None when the default name is absent (nothing to override: the packaged file alone); a
+    file named otherwise must exist, so a misspelt name is an error, not silently ignored.
     """
-    name = raw.get(key)
-    if name and not (optional and not (path.parent / str(name)).exists()):
-        return path.parent / str(name)
-    if default is not None and (path.parent / default).exists():
-        return path.parent / default
-    return None
+    name = str(raw.get(key) or default)
+    found = path.parent / name
+    return None if name == default and not found.exists() else found
 
 
 def _build(path: Path, raw: dict[str, Any]) -> Program:
@@ -152,9 +147,8 @@ def _build(path: Path, raw: dict[str, Any]) -> Program:
     language = raw.get("default_language") or "en"
     if language not in LANGUAGES:
         raise ValueError(f"default_language must be one of {', '.join(LANGUAGES)}")
-    rules = _beside(path, raw, "triage_rules", None)
-    # A missing ladder file has always meant "the packaged ladder".
-    ladder_file = _beside(path, raw, "escalation", "escalation.yaml", optional=True)
+    rules = _beside(path, raw, "triage_rules", "triage.yaml")
+    ladder_file = _beside(path, raw, "escalation", "escalation.yaml")
     escalation = layered("escalation.yaml", EscalationFile, ladder_file)
     try:
         ladder_from_dict(escalation, tz)  # values (deadlines, audiences) checked at start-up

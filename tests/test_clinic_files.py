@@ -261,3 +261,18 @@ def test_a_bad_pattern_stops_text_handling_commands_in_one_line(tmp_path):
     listing = subprocess.run([str(IOPBOT), "participant", "list"], env=env, cwd=tmp_path,
                              capture_output=True, text=True, timeout=60)
     assert "bad pattern" not in listing.stderr  # a command that reads no text compiles nothing
+
+
+def test_a_copied_program_file_alone_uses_every_packaged_file(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    shutil.copyfile(packaged("program.yaml"), folder / "program.yaml")  # names all three
+    program = load_program(folder / "program.yaml")
+    assert program.triage_rules_path is None and program.triage == load_program().triage
+    assert program.messages == load_program().messages
+
+
+def test_a_misspelt_overrides_file_name_is_an_error(tmp_path):
+    path = clinic(tmp_path / "c", "triage_rules: triag.yaml\n", **{"triage.yaml": ""})
+    with pytest.raises(SettingsError, match=r"triag\.yaml: cannot read"):
+        load_program(path)
