@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_runtime, warm
-from bot.clinic import packaged
+from bot.clinic import packaged, read_yaml
 from bot.clinic.files import SCHEMAS
 from bot.clinic.typed import schema
 from bot.models import Alert
@@ -190,6 +190,21 @@ def test_the_shipped_json_schema_is_current(name, model):
     assert json.loads(shipped.read_text("utf-8")) == schema(model, title=f"iopbot {name} file"), (
         f"{shipped} is stale: run `python -m bot.clinic.schema_files`"
     )
+
+
+@pytest.mark.parametrize(("name", "example"), [
+    ("program", "program.yaml"), ("triage", "triage.yaml"), ("escalation", "escalation.yaml"),
+    ("messages", "messages/core.yaml"),
+])
+def test_the_schema_accepts_the_packaged_file_and_flags_a_typo(name, example):
+    import jsonschema
+
+    shipped = json.loads(packaged(f"schema/{name}.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(shipped)
+    validator = jsonschema.Draft202012Validator(shipped)
+    data = json.loads(json.dumps(read_yaml(packaged(example)), default=str))  # as an editor sees it
+    assert list(validator.iter_errors(data)) == []
+    assert not validator.is_valid({**data, "quiet_hour": {"start": "08:00"}})
 
 
 # --- the runtime's rules are what the handlers use -----------------------------------------
