@@ -53,7 +53,8 @@ def _describe(tp: Any) -> str:
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_describe(a) for a in get_args(tp))
     if origin is list:
-        return f"a list of {_describe(get_args(tp)[0]).removeprefix('a ')}s"
+        item = get_args(tp)[0]
+        return "a list of quoted strings" if item is str else "a list"
     if origin is dict:
         return "a mapping"
     names = {str: "a quoted string", int: "a whole number", float: "a number",
