@@ -10,7 +10,7 @@ from flask import Flask
 
 from bot.db import make_engine, make_session_factory
 from bot.program import Program, load_program
-from bot.runtime import Runtime, system_clock
+from bot.runtime import Runtime, rules_of, system_clock
 from bot.senders import Transport, build_transport
 from bot.settings import Settings, SettingsError
 
@@ -40,13 +40,15 @@ def build_runtime(
 ) -> Runtime:
     """Assemble settings, program, rules, database and transport (for the app and the clock)."""
     engine = make_engine(settings.database_url)
+    program = program or load_program(settings.config_path)
     return Runtime(
         settings=settings,
-        program=program or load_program(settings.config_path),
+        program=program,
         engine=engine,
         Session=make_session_factory(engine),
         transport=transport or build_transport(settings),
         clock=clock or system_clock,
+        triage=rules_of(program),  # checked now, compiled on first use, once per process
     )
 
 
