@@ -168,7 +168,7 @@ def test_cli_refuses_to_start_with_a_typo(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        f"iopbot: IOPBOT_CONFIG: {path}: unknown key 'quiet_hour'"
+        f"iopbot: IOPBOT_CONFIG: {path}: unknown key 'quiet_hour' (did you mean 'quiet_hours'?)"
     )
 
 

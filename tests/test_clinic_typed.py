@@ -36,10 +36,10 @@ class Outer:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"nme": "x"}, "unknown key 'nme'"),
-        ({"inner": {"wrds": []}}, "unknown key 'inner.wrds'"),
-        ({"blocks": {"a": {"levl": "low"}}}, "unknown key 'blocks.a.levl'"),
-        ({"either": {"word": []}}, "unknown key 'either.word'"),
+        ({"nme": "x"}, "unknown key 'nme' (did you mean 'name'?)"),
+        ({"inner": {"wrds": []}}, "unknown key 'inner.wrds' (did you mean 'words'?)"),
+        ({"blocks": {"a": {"levl": "low"}}}, "unknown key 'blocks.a.levl' (did you mean 'level'?)"),
+        ({"either": {"word": []}}, "unknown key 'either.word' (did you mean 'words'?)"),
         ({"count": "3"}, "count: expected a whole number, not '3'"),
         ({"count": True}, "count: expected a whole number, not True"),
         ({"on": "yes"}, "on: expected true or false, not 'yes'"),
@@ -51,6 +51,7 @@ class Outer:
         ({"inner": {"level": "mid"}}, "inner.level: expected one of 'low', 'high', not 'mid'"),
         ({"inner": ["x"]}, "inner: expected a mapping of settings"),
         ([1, 2], "the top level: expected a mapping of settings"),
+        ({"zzz": 1}, "unknown key 'zzz'"),  # nothing close: no guess
     ],
 )
 def test_check_refuses_with_one_line_naming_the_key(data, message):

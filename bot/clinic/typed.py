@@ -12,6 +12,7 @@ the key; value rules (ranges, time formats) stay with the code that builds the s
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
 from collections.abc import Mapping
@@ -93,7 +94,9 @@ def check(value: Any, tp: Any, path: str = "") -> None:
         for name, item in value.items():
             where = f"{path}.{name}" if path else str(name)
             if name not in hints:
-                raise ConfigError(f"unknown key {where!r}")
+                close = difflib.get_close_matches(str(name), list(hints), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigError(f"unknown key {where!r}{hint}")
             check(item, hints[name], where)
     elif origin is Literal:
         if value not in get_args(tp):
