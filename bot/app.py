@@ -6,33 +6,29 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-import yaml
 from flask import Flask
 
 from bot.db import make_engine, make_session_factory
 from bot.program import Program, load_program
-from bot.runtime import Runtime, system_clock
+from bot.runtime import Runtime, rules_of, system_clock
 from bot.senders import Transport, build_transport
 from bot.settings import Settings, SettingsError
-from bot.triage import load_rules
 
 
-def check_clinic_files(program: Program) -> None:
-    """Load the escalation ladder and triage rules strictly, so a typo fails at start-up.
+def warm(runtime: Runtime) -> None:
+    """Compile the triage rules (and load the learned layer) now, not on the first text.
 
-    At run time a broken file falls back to the packaged defaults (a crisis must never wait on a
-    typo); at start-up it stops the process with one line naming the problem.
+    For processes that serve texts: a bad pattern stops start-up with one line, and under
+    `gunicorn --preload` the work is done once, before the workers fork, and shared.
     """
-    from bot.services.escalation import ladder_for
-    from handlers.triage_actions import rules_for
-
     try:
-        ladder_for(program, strict=True)
-        if program.triage_rules_path is not None:
-            load_rules(program.triage_rules_path)
-        rules_for(program)  # warm the cache before gunicorn forks its workers
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise SettingsError(f"IOPBOT_CONFIG: {' '.join(str(exc).split())}") from None
+        rules = runtime.rules
+    except ValueError as exc:
+        raise SettingsError(f"IOPBOT_CONFIG: {runtime.triage.source}: {exc}") from None
+    if rules.model.enabled:
+        from bot.triage.model import load_model
+
+        load_model()
 
 
 def build_runtime(
@@ -42,23 +38,25 @@ def build_runtime(
     transport: Transport | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Runtime:
-    """Assemble settings, program, database and transport (used by the app and the clock)."""
+    """Assemble settings, program, rules, database and transport (for the app and the clock)."""
     engine = make_engine(settings.database_url)
+    program = program or load_program(settings.config_path)
     return Runtime(
         settings=settings,
-        program=program or load_program(settings.config_path),
+        program=program,
         engine=engine,
         Session=make_session_factory(engine),
         transport=transport or build_transport(settings),
         clock=clock or system_clock,
+        triage=rules_of(program),  # checked now, compiled on first use, once per process
     )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
     """Create the web app. No scheduler starts here: the clock is its own process."""
-    if runtime is None:
+    if runtime is None:  # a server (gunicorn): read and compile everything before serving
         runtime = build_runtime(settings or Settings.from_env())
-        check_clinic_files(runtime.program)
+        warm(runtime)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     configure_logging(runtime.settings.log_level)

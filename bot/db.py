@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
+
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+# Every engine this process made, so a forked worker can drop the connections it inherited.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def make_engine(database_url: str, **kwargs) -> Engine:
@@ -11,9 +16,21 @@ def make_engine(database_url: str, **kwargs) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(database_url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(database_url, **kwargs)
+    _ENGINES.add(engine)
+    return engine
+
+
+def dispose_after_fork() -> None:
+    """In a forked child: forget the parent's pooled connections without closing them.
+
+    `close=False` leaves the parent's sockets alone (closing them here would break the
+    parent's sessions); the child opens its own on first use.
+    """
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

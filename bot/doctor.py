@@ -40,11 +40,14 @@ def run_checks(
     yield Check("settings", OK, f"transport {settings.transport}")
     yield check_timezone_data()
     try:
-        from bot.app import check_clinic_files
         from bot.program import load_program
+        from bot.runtime import rules_of
 
         program = load_program(settings.config_path)
-        check_clinic_files(program)
+        try:
+            rules_of(program).get()  # compile the triage patterns: a bad one fails here
+        except ValueError as exc:
+            raise SettingsError(f"IOPBOT_CONFIG: {program.triage_rules_path or 'triage.yaml'}: {exc}") from None
         yield Check("clinic files", OK, str(program.path))
     except SettingsError as exc:
         yield Check("clinic files", FAIL, str(exc), "correct the file named above")

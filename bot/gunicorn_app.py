@@ -1,9 +1,23 @@
-"""Serving the app with gunicorn from `iopbot web`."""
+"""Serving the app with gunicorn: `iopbot web`, and the Procfile's `-c python:bot.gunicorn_app`.
+
+The app is loaded once in the master (`preload_app`): the clinic's files are read and the
+triage rules compiled there, once per deploy, and the forked workers share those pages. Each
+worker then drops the database connections it inherited (`post_fork`).
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+from bot.db import dispose_after_fork
+
+preload_app = True
+
+
+def post_fork(_server, _worker) -> None:
+    """gunicorn hook: never share pooled database connections across processes."""
+    dispose_after_fork()
 
 
 class _Server(BaseApplication):
@@ -20,11 +34,10 @@ class _Server(BaseApplication):
 
 
 def serve(app: Flask, *, host: str, port: int, workers: int) -> None:
-    """Serve `app` on host:port with `workers` gunicorn worker processes."""
-    engine = app.extensions["iopbot"].engine
+    """Serve `app` on host:port with `workers` gunicorn worker processes (rules compiled first)."""
+    from bot.app import warm
 
-    def post_fork(_server, _worker) -> None:
-        engine.dispose(close=False)  # never share pooled connections across processes
-
-    options = {"bind": f"{host}:{port}", "workers": workers, "post_fork": post_fork}
+    warm(app.extensions["iopbot"])  # before the fork: compiled once, shared by the workers
+    options = {"bind": f"{host}:{port}", "workers": workers, "post_fork": post_fork,
+               "preload_app": preload_app}
     _Server(app, options).run()

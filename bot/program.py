@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import time
@@ -9,8 +10,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import yaml
 
 from bot.settings import SettingsError
 
@@ -63,6 +62,10 @@ class Program:
     phone_region: str = "US"
     # Days a text's words are kept in the message log and outbox; None keeps them.
     keep_message_bodies_days: int | None = None
+    # The packaged triage rules and ladder with the clinic's overrides laid over them, checked
+    # but not compiled: the runtime compiles the triage rules on first use (bot.runtime).
+    triage: dict[str, Any] = field(default_factory=dict, repr=False)
+    escalation: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def section(self, name: str) -> dict[str, Any]:
         """A top-level section of the file (empty when absent)."""
@@ -100,27 +103,45 @@ class Program:
 
 
 def load_program(path: Path | str | None = None) -> Program:
-    """Load and validate the program file; raise SettingsError naming IOPBOT_CONFIG on trouble."""
+    """Load and check the program file and the clinic files it names; SettingsError on trouble.
+
+    The message is one line naming IOPBOT_CONFIG, the file and the key.
+    """
+    from bot.clinic import ConfigError, checked
+    from bot.clinic.files import ProgramFile
+
     program_path = Path(path) if path else default_program_path()
     try:
-        raw = yaml.safe_load(program_path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise SettingsError(
-            f"IOPBOT_CONFIG: cannot read program file {program_path}: {exc.strerror or exc}"
-        ) from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" (line {where.line + 1})" if where else ""
-        raise SettingsError(f"IOPBOT_CONFIG: {program_path} is not valid YAML{line}") from None
-    if not isinstance(raw, dict):
-        raise SettingsError(f"IOPBOT_CONFIG: {program_path} must hold a mapping of settings")
+        raw = checked(program_path, ProgramFile)
+    except ConfigError as exc:
+        if not program_path.is_file():
+            raise SettingsError(f"IOPBOT_CONFIG: cannot read program file {program_path}: "
+                                f"{str(exc).rsplit(': ', 1)[-1]}") from None
+        raise SettingsError(f"IOPBOT_CONFIG: {exc}") from None
     try:
         return _build(program_path, raw)
+    except ConfigError as exc:
+        raise SettingsError(f"IOPBOT_CONFIG: {exc}") from None
     except (ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
         raise SettingsError(f"IOPBOT_CONFIG: {program_path}: {exc}") from None
 
 
+def _beside(path: Path, raw: dict[str, Any], key: str, default: str) -> Path | None:
+    """The clinic's overrides file named by `key` (else `default`) next to the program file.
+
+    None when the default name is absent (nothing to override: the packaged file alone); a
+    file named otherwise must exist, so a misspelt name is an error, not silently ignored.
+    """
+    name = str(raw.get(key) or default)
+    found = path.parent / name
+    return None if name == default and not found.exists() else found
+
+
 def _build(path: Path, raw: dict[str, Any]) -> Program:
+    from bot.clinic import ConfigError, layered
+    from bot.clinic.files import EscalationFile, TriageFile
+    from bot.rules.ladder import ladder_from_dict
+
     clinic = raw.get("clinic") or {}
     if not clinic.get("name"):
         raise ValueError("clinic.name is required")
@@ -130,8 +151,13 @@ def _build(path: Path, raw: dict[str, Any]) -> Program:
     language = raw.get("default_language") or "en"
     if language not in LANGUAGES:
         raise ValueError(f"default_language must be one of {', '.join(LANGUAGES)}")
-    messages_dir = path.parent / (raw.get("messages_dir") or "messages")
-    rules = raw.get("triage_rules")
+    rules = _beside(path, raw, "triage_rules", "triage.yaml")
+    ladder_file = _beside(path, raw, "escalation", "escalation.yaml")
+    escalation = layered("escalation.yaml", EscalationFile, ladder_file)
+    try:
+        ladder_from_dict(escalation, tz)  # values (deadlines, audiences) checked at start-up
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{ladder_file or 'escalation.yaml'}: {exc}") from None
     return Program(
         path=path,
         clinic_name=str(clinic["name"]),
@@ -141,11 +167,13 @@ def _build(path: Path, raw: dict[str, Any]) -> Program:
         quiet_start=parse_hhmm(str(quiet.get("start", "09:00"))),
         quiet_end=parse_hhmm(str(quiet.get("end", "20:00"))),
         default_language=language,
-        messages=_load_messages(messages_dir),
-        triage_rules_path=(path.parent / rules) if rules else None,
+        messages=_messages(_beside(path, raw, "messages_dir", "messages")),
+        triage_rules_path=rules,
         raw=raw,
         phone_region=_phone_region(raw.get("phone_region")),
         keep_message_bodies_days=_keep_days(raw.get("retention")),
+        triage=layered("triage.yaml", TriageFile, rules),
+        escalation=escalation,
     )
 
 
@@ -169,24 +197,52 @@ def _keep_days(section: Any) -> int | None:
     return value
 
 
-def _load_messages(directory: Path) -> dict[str, dict[str, str]]:
-    """Merge every messages/*.yaml file into {language: {key: text}}; keys must be unique."""
-    if not directory.is_dir():
-        raise ValueError(f"messages_dir {directory} is not a folder")
+def _messages(clinic: Path | None) -> dict[str, dict[str, str]]:
+    """The packaged wording with the clinic's messages folder (if any) laid over it."""
+    from bot.clinic import packaged, same_file
+
+    base = _packaged_messages()
+    merged = {lang: dict(table) for lang, table in base.items()}
+    if clinic is None or same_file(clinic, packaged("messages")):
+        return merged
+    if not clinic.is_dir():
+        raise ValueError(f"messages_dir {clinic} is not a folder")
+    for lang, table in _load_messages(clinic, known=base).items():
+        merged[lang].update(table)
+    return merged
+
+
+TIP_PREFIX = "coping.tip."
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_messages() -> dict[str, dict[str, str]]:
+    from bot.clinic import packaged
+
+    return _load_messages(packaged("messages"))
+
+
+def _load_messages(
+    directory: Path, known: dict[str, dict[str, str]] | None = None
+) -> dict[str, dict[str, str]]:
+    """Merge every messages/*.yaml file into {language: {key: text}}; keys must be unique.
+
+    With `known` (the packaged wording), a key must reword a packaged message (or a style of
+    one, `key@plain`, `key@warm`) or add a coping tip (`coping.tip.*`): anything else is a typo.
+    """
+    from bot.clinic import ConfigError, checked
+    from bot.clinic.files import MessagesFile
+
     merged: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     for file in sorted(directory.glob("*.yaml")):
-        try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" (line {where.line + 1})" if where else ""
-            raise ValueError(f"{file.name} is not valid YAML{line}") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"{file.name}: top-level keys must be languages {LANGUAGES}")
+        data = checked(file, MessagesFile)
         for lang, table in data.items():
-            if lang not in LANGUAGES or not isinstance(table, dict):
-                raise ValueError(f"{file.name}: top-level keys must be languages {LANGUAGES}")
-            for key, text in table.items():
+            for key, text in (table or {}).items():
+                plain, _, style = str(key).partition("@")
+                if known is not None and (style not in ("", "plain", "warm") or not (
+                    plain.startswith(TIP_PREFIX) or any(plain in t for t in known.values())
+                )):
+                    raise ConfigError(f"{file}: unknown message {key!r} ({lang})")
                 if key in merged[lang]:
                     raise ValueError(f"{file.name}: message {key!r} ({lang}) is defined twice")
                 merged[lang][key] = str(text).strip()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.program import Program
 from bot.senders.base import Transport
 from bot.settings import Settings
+from bot.triage.rules import LazyRules, TriageRules
 
 
 def system_clock() -> datetime:
@@ -22,7 +23,11 @@ def system_clock() -> datetime:
 
 @dataclass
 class Runtime:
-    """Settings, program, database and transport that every entry point shares."""
+    """Settings, program, triage rules, database and transport that every entry point shares.
+
+    The clinic's configuration is loaded and checked once per process (`load_program`) and its
+    triage rules compiled on first use (`rules`); everything downstream takes them from here.
+    """
 
     settings: Settings
     program: Program
@@ -30,6 +35,16 @@ class Runtime:
     Session: sessionmaker[Session]
     transport: Transport
     clock: Callable[[], datetime] = system_clock
+    triage: LazyRules | None = None
+
+    def __post_init__(self) -> None:
+        if self.triage is None:
+            self.triage = rules_of(self.program)
+
+    @property
+    def rules(self) -> TriageRules:
+        """The clinic's triage rules (packaged rules + the clinic's overrides), compiled once."""
+        return self.triage.get()
 
     def now(self) -> datetime:
         """The current instant according to this runtime's clock."""
@@ -38,6 +53,11 @@ class Runtime:
     def init_app(self, app: Flask) -> None:
         """Attach to `app`."""
         app.extensions["iopbot"] = self
+
+
+def rules_of(program: Program) -> LazyRules:
+    """The program's triage rules, ready to compile on first use."""
+    return LazyRules(program.triage, str(program.triage_rules_path or "packaged triage.yaml"))
 
 
 def current() -> Runtime:

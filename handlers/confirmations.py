@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bot.services.schedule.checkins import open_checkin
 from bot.services.schedule.confirmations import record_confirmation, reminded_session
-from bot.triage import parse_confirmation, parse_craving, parse_use
+from bot.triage import TriageRules, parse_confirmation, parse_craving, parse_use
 from handlers.turn import Turn
 
 
-def _fits_checkin(text: str) -> bool:
+def _fits_checkin(text: str, rules: TriageRules) -> bool:
     """Whether the text would also answer a check-in question (a number, yes or no)."""
-    return (parse_craving(text, expect_craving=True) is not None
-            or parse_use(text, expect_use=True) is not None)
+    return (parse_craving(text, expect_craving=True, rules=rules) is not None
+            or parse_use(text, expect_use=True, rules=rules) is not None)
 
 
 def handle(turn: Turn) -> bool:
@@ -23,12 +23,13 @@ def handle(turn: Turn) -> bool:
     if reminded is None:
         return False
     text = turn.message.body
-    coming = parse_confirmation(text)
+    coming = parse_confirmation(text, rules=turn.rules)
     if coming is None:
         return False
     therapy, reminded_at = reminded
     checkin = open_checkin(turn.session, person.id, turn.now)
-    if checkin is not None and checkin.prompted_at > reminded_at and _fits_checkin(text):
+    after = checkin is not None and checkin.prompted_at > reminded_at
+    if after and _fits_checkin(text, turn.rules):
         return False  # the check-in question came last: a plain yes/no answers it
     record_confirmation(turn.session, turn.program, person, therapy, bool(coming), turn.now,
                         message_log_id=turn.log.id)

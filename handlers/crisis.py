@@ -15,7 +15,6 @@ from bot.phones import mask
 from bot.services.alerts import follow_up, open_alert_like, raise_alert, short_summary
 from bot.triage import Triage, triage
 from handlers import family_text
-from handlers.triage_actions import rules_for
 from handlers.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ def alert_staff(turn: Turn, result: Triage) -> str:
 
 
 def _check(turn: Turn) -> Triage | None:
-    result = triage(turn.message.body, rules=rules_for(turn.program))
+    result = triage(turn.message.body, rules=turn.rules)
     return result if result.level == "crisis" else None
 
 

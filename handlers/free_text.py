@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from bot.triage import triage
-from handlers.triage_actions import act_on, recent_cravings, rules_for
+from handlers.triage_actions import act_on, recent_cravings
 from handlers.turn import Turn
 
 
 def handle(turn: Turn) -> bool:
     """Routine texts pass on to the fallback; urgent or concerning ones alert and get feedback."""
     result = triage(turn.message.body, recent_cravings=recent_cravings(turn),
-                    rules=rules_for(turn.program))
+                    rules=turn.rules)
     if result.level == "none":
         return False
     act_on(turn, result, context="free_text")

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import zlib
-from pathlib import Path
 
-import yaml
-
-from bot.program import Program
 from bot.services.alerts import follow_up, open_alert_like, raise_alert, short_summary
 from bot.services.schedule.checkins import recent_cravings as recent_cravings_of
-from bot.triage import Triage, TriageRules, load_rules
+from bot.triage import Triage
 from handlers.turn import Turn
 
 log = logging.getLogger(__name__)
 TIP_PREFIX = "coping.tip."
-
-
-@functools.lru_cache(maxsize=8)
-def _rules(path: str | None, mtime: float) -> TriageRules:
-    try:
-        return load_rules(path)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        if path is None:
-            raise
-        # A crisis text must still be read: fall back to the packaged rules, loudly.
-        log.error("triage rules %s unusable, using the packaged defaults: %s", path, exc)
-        return load_rules()
-
-
-def rules_for(program: Program) -> TriageRules:
-    """The clinic's triage rules (program.yaml `triage_rules`), re-read when the file changes."""
-    path: Path | None = program.triage_rules_path
-    if path is None or not path.is_file():
-        return _rules(None, 0.0)
-    return _rules(str(path), path.stat().st_mtime)
 
 
 def recent_cravings(turn: Turn) -> list[int]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.models import Counselor, MessageLog, Participant
 from bot.program import Program
 from bot.runtime import Runtime
+from bot.triage import TriageRules
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class Turn:
     def program(self) -> Program:
         """The clinic's program file."""
         return self.runtime.program
+
+    @property
+    def rules(self) -> TriageRules:
+        """The clinic's triage rules, loaded once per process into the runtime."""
+        return self.runtime.rules
 
     @property
     def language(self) -> str:

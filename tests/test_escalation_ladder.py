@@ -167,16 +167,25 @@ def test_missing_clinic_ladder_falls_back_to_the_packaged_one(tmp_path):
 
 
 def test_broken_clinic_ladder_names_the_file(tmp_path):
+    from bot.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=r"escalation.yaml: levels.crisis.first_deadline"):
+        _program_copy(tmp_path, "levels: {crisis: {first_deadline: soon}}\n")
+
+
+def test_clinic_ladder_holds_only_its_overrides(tmp_path):
     from bot.services.escalation import ladder_for
 
-    program = _program_copy(tmp_path, "levels: {crisis: {}}\n")
-    with pytest.raises(ValueError, match="escalation.yaml: levels: urgent, concern missing"):
-        ladder_for(program, strict=True)
+    program = _program_copy(tmp_path, "levels: {urgent: {first_deadline: 15}}\n")
+    ladder = ladder_for(program)
+    assert ladder.levels["urgent"].first_deadline == 15
+    assert ladder.levels["urgent"].notify == ("assigned",)  # the packaged rest
+    assert ladder.levels["crisis"].first_deadline == 10
 
 
-def test_broken_clinic_ladder_never_stops_an_alert(tmp_path, caplog):
+def test_ladder_edited_while_running_changes_nothing(tmp_path):
     from bot.services.escalation import ladder_for
 
-    program = _program_copy(tmp_path, "levels: {crisis: {}}\n")
-    assert ladder_for(program).levels["crisis"].first_deadline == 10  # packaged defaults
-    assert "using the packaged defaults" in caplog.text
+    program = _program_copy(tmp_path, "levels: {crisis: {first_deadline: 5}}\n")
+    (tmp_path / "clinic" / "escalation.yaml").write_text("levels: [broken", "utf-8")
+    assert ladder_for(program).levels["crisis"].first_deadline == 5  # read once, at start-up

@@ -132,7 +132,9 @@ def test_very_long_input_is_handled_quickly() -> None:
     started = time.perf_counter()
     calm = triage(filler)
     alarming = triage(filler + "honestly i want to die")
-    assert time.perf_counter() - started < 1.0
+    # A guard against catastrophic backtracking (minutes), not a benchmark: ~0.15 s each on an
+    # idle machine since the rules are plain `re` alternations (tests/bench/bench_triage.py).
+    assert time.perf_counter() - started < 5.0
     assert len(filler) > 10_000
     assert calm.level == "none"
     assert alarming.level == "crisis"
@@ -141,24 +143,6 @@ def test_very_long_input_is_handled_quickly() -> None:
 def test_odd_characters_do_not_raise() -> None:
     for text in ["\ud800", "\x1b[31m", "🏳️‍🌈" * 500, "a" * 20_000, "7" * 5000, "/" * 999]:
         assert triage(text, expect="craving").level in {"none", "concern", "urgent", "crisis"}
-
-
-def test_indexed_alternations_match_exactly_like_one_regex() -> None:
-    from bot.triage.matching import prepare
-    from tests.test_triage_cases import CASES_DIR, load_cases
-
-    rules = load_rules()
-    lists = [c.regex for c in rules.risk] + [rules.phrases["idioms"]]
-    lists += [term for c in rules.risk for rule in c.near for term in rule.terms]
-    names = [p.stem for p in CASES_DIR.glob("*.yaml")]
-    texts = [v for n in names for c in load_cases(n) for v in prepare(c["text"], rules).variants]
-    texts += ["", " , ", "💊💊 i💊", "kms7 , 7kms", "x" * 300]
-    assert all(getattr(a, "_indexed", True) for a in lists[: len(rules.risk) + 1])
-    for alternation in lists:
-        for text in texts:
-            fast = [m.span() for m in alternation.finditer(text)]
-            assert fast == [m.span() for m in alternation.full.finditer(text)], (text, alternation)
-            assert alternation.sub("#", text) == alternation.full.sub("#", text)
 
 
 def test_word_classes_and_near_rules_load_from_yaml() -> None:

@@ -67,13 +67,12 @@ def main(argv: list[str] | None = None) -> None:
     def factory() -> Flask:
         # Built only when a command needs the app, so `--help`, `--version` and `doctor` work
         # even when a setting is wrong.
-        from bot.app import build_runtime, check_clinic_files, create_app
+        from bot.app import build_runtime, create_app
         from bot.program import load_program
         from bot.settings import Settings
 
         settings = Settings.from_env()
-        program = load_program(settings.config_path)
-        check_clinic_files(program)
+        program = load_program(settings.config_path)  # checks every clinic file; compiles none
         return create_app(runtime=build_runtime(settings, program=program))
 
     info = ScriptInfo(create_app=factory, set_debug_flag=False)

@@ -17,6 +17,17 @@ from bot.phones import InvalidPhone, normalize_phone
 from bot.sending import send_now
 
 
+def _warm(rt) -> None:
+    """Compile the triage rules before handling texts: a bad pattern stops here, in one line."""
+    from bot.app import warm
+    from bot.settings import SettingsError
+
+    try:
+        warm(rt)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("web")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -26,7 +37,9 @@ def web_command(host: str, port: int, workers: int) -> None:
     """Serve the webhook with gunicorn."""
     from bot.gunicorn_app import serve
 
-    serve(current_app._get_current_object(), host=host, port=port, workers=workers)
+    app = current_app._get_current_object()
+    _warm(app.extensions["iopbot"])
+    serve(app, host=host, port=port, workers=workers)
 
 
 @click.command("scheduler")
@@ -52,6 +65,7 @@ def run_command(host: str, port: int) -> None:
     from schedules.clock import build_scheduler
 
     rt = runtime()
+    _warm(rt)
     upgrade(rt.engine)
     scheduler = build_scheduler(rt, background=True)
     scheduler.start()
@@ -88,6 +102,7 @@ def chat_command(phone: str, at: str | None) -> None:
     from handlers.turn import InboundMessage
 
     rt = runtime()
+    _warm(rt)
     if at:  # e.g. answer a check-in that `iopbot dispatch --at` sent "in the future"
         start, began = parse_instant(at), time.monotonic()
         rt.clock = lambda: start + timedelta(seconds=time.monotonic() - began)

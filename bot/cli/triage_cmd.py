@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 import click
 from flask.cli import ScriptInfo
 
-from bot.triage import load_rules, triage
+from bot.triage import TriageRules, load_rules, triage
 
 
 def _clean(text: str) -> str:
@@ -35,13 +35,12 @@ def _stdin_messages(stream: Iterable[bytes]) -> Iterator[str]:
         yield line.decode("utf-8", "replace")
 
 
-def _clinic_rules_path() -> str | None:
-    """The clinic's rules file (program.yaml `triage_rules`) when run as `iopbot triage`."""
+def _clinic_rules() -> TriageRules:
+    """The clinic's rules from the runtime when run as `iopbot triage`, else the packaged ones."""
     info = click.get_current_context().find_object(ScriptInfo)
     if info is None or info.create_app is None:
-        return None  # invoked on its own (tests): the packaged rules
-    path = info.load_app().extensions["iopbot"].program.triage_rules_path
-    return str(path) if path is not None else None
+        return load_rules()  # invoked on its own (tests): the packaged rules
+    return info.load_app().extensions["iopbot"].rules
 
 
 @click.command("triage")
@@ -57,13 +56,13 @@ def _clinic_rules_path() -> str | None:
     "rules_path",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
-    help="A triage rules YAML to use instead of the packaged config/triage.yaml.",
+    help="A triage overrides YAML laid over the packaged rules, instead of the clinic's.",
 )
 @click.argument("texts", metavar="[TEXT]...", nargs=-1)
 def triage_command(expect: str | None, rules_path: str | None, texts: tuple[str, ...]) -> None:
     """Triage each TEXT (or each stdin line) and print one JSON object per message."""
     try:
-        rules = load_rules(rules_path or _clinic_rules_path())
+        rules = load_rules(rules_path) if rules_path else _clinic_rules()
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"cannot load triage rules: {exc}") from None
     if texts:

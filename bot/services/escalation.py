@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from datetime import datetime
-from importlib.resources import files
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.clinic import packaged
 from bot.models import Alert, AlertEvent, Counselor
 from bot.program import Program
 from bot.rules.ladder import Ladder, ladder_from_dict, next_step
@@ -24,39 +22,18 @@ log = logging.getLogger(__name__)
 
 
 def escalation_path(program: Program) -> Path:
-    """The ladder file next to the program file, else the packaged config/escalation.yaml."""
-    local = program.path.parent / str(program.raw.get("escalation", "escalation.yaml"))
-    return local if local.is_file() else _packaged()
+    """The clinic's ladder overrides next to the program file, else the packaged ladder."""
+    local = program.path.parent / str(program.raw.get("escalation") or "escalation.yaml")
+    return local if local.is_file() else packaged("escalation.yaml")
 
 
-@functools.lru_cache(maxsize=8)
-def _load(path: Path, mtime: float, timezone: str) -> Ladder:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return ladder_from_dict(data, timezone)
-    except (OSError, yaml.YAMLError, ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
+def ladder_for(program: Program) -> Ladder:
+    """The clinic's escalation ladder: the packaged one with the clinic's overrides laid over it.
 
-
-def _packaged() -> Path:
-    return Path(str(files("config").joinpath("escalation.yaml")))
-
-
-def ladder_for(program: Program, *, strict: bool = False) -> Ladder:
-    """The clinic's escalation ladder (re-read when the file changes).
-
-    A broken clinic file must never stop a crisis page: unless `strict` (start-up checks),
-    it is logged and the packaged defaults are used instead.
+    Read and checked once, when the program was loaded (a broken file stops start-up), so a
+    file edited while the bot runs can never stop a crisis page.
     """
-    path = escalation_path(program)
-    try:
-        return _load(path, path.stat().st_mtime, program.timezone)
-    except (OSError, ValueError) as exc:
-        if strict or path == _packaged():
-            raise ValueError(str(exc)) from None
-        log.error("escalation rules unusable, using the packaged defaults: %s", exc)
-        packaged = _packaged()
-        return _load(packaged, packaged.stat().st_mtime, program.timezone)
+    return ladder_from_dict(program.escalation, program.timezone)  # microseconds: no cache
 
 
 def audience(session: Session, alert: Alert, name: str, program: Program,

@@ -6,7 +6,6 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from bot.triage.fastre import WordAlternation
 from bot.triage.rules import NearRule, RiskCategory, TriageRules
 from bot.triage.text import basic_form, fuzzy_fix, letter_variants, split_run_together
 
@@ -62,7 +61,7 @@ def is_negated(text: str, start: int, rules: TriageRules) -> bool:
 
 
 def scan(
-    regex: re.Pattern[str] | WordAlternation, prepared: Prepared, rules: TriageRules
+    regex: re.Pattern[str], prepared: Prepared, rules: TriageRules
 ) -> tuple[bool, bool]:
     """Return (affirmed, negated): whether regex matches plainly and whether only under negation."""
     negated = False
@@ -75,7 +74,7 @@ def scan(
     return False, negated
 
 
-def contains(regex: re.Pattern[str] | WordAlternation, prepared: Prepared) -> bool:
+def contains(regex: re.Pattern[str], prepared: Prepared) -> bool:
     """Whether regex matches any variant, ignoring negation."""
     return any(regex.search(v) for v in prepared.variants)
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-
-import yaml
-
-from bot.triage.fastre import WordAlternation
 
 LEVELS = ("none", "concern", "urgent", "crisis")
 LANGUAGES = ("en", "es")
@@ -45,10 +42,10 @@ class NearRule:
     `unless` may have a single term: a phrase that counts only outside those contexts.
     """
 
-    terms: tuple[WordAlternation, ...]
+    terms: tuple[re.Pattern[str], ...]
     within: int
     source: tuple[str, ...]
-    unless: WordAlternation | None = None
+    unless: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class RiskCategory:
     reason: str
     negatable: bool
     patterns: tuple[str, ...]
-    regex: WordAlternation
+    regex: re.Pattern[str]
     near: tuple[NearRule, ...] = ()
 
 
@@ -87,7 +84,7 @@ class TriageRules:
     low_mood: int
     negation_window: int
     risk: tuple[RiskCategory, ...]
-    phrases: Mapping[str, re.Pattern[str] | WordAlternation]
+    phrases: Mapping[str, re.Pattern[str]]
     numbers: Mapping[str, int]
     mood: Mapping[int, re.Pattern[str]]
     spelling: Mapping[str, str]
@@ -162,13 +159,6 @@ def _classes(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _fast(patterns: Iterable[str], emoji: Iterable[str], where: str) -> WordAlternation:
-    """Like _alternation (and checked by it), but indexed by first character for speed."""
-    patterns, emoji = list(patterns), list(emoji)
-    _alternation(patterns, emoji, where)
-    return WordAlternation(patterns, emoji)
-
-
 def _alternation(patterns: Iterable[str], emoji: Iterable[str], where: str) -> re.Pattern[str]:
     words = [f"(?:{p})" for p in patterns]
     symbols = [re.escape(e) for e in emoji]
@@ -197,19 +187,14 @@ def _patterns(block: Mapping[str, Any], where: str, classes: Mapping[str, str]) 
     ]
 
 
-# Long phrase lists searched in every message: indexed by first character.
-_INDEXED_LISTS = frozenset({"idioms"})
-
-
 def _phrase_list(
     data: Mapping[str, Any], name: str, classes: Mapping[str, str]
-) -> re.Pattern[str] | WordAlternation:
+) -> re.Pattern[str]:
     block = data.get(name) or {}
     if not isinstance(block, Mapping):
         raise ValueError(f"{name}: expected en/es lists")
     patterns = _patterns(block, name, classes)
-    build = _fast if name in _INDEXED_LISTS else _alternation
-    return build(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
+    return _alternation(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
 
 
 def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
@@ -227,10 +212,10 @@ def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
         )
     expanded = [_expand(t, classes, where) for t in terms]
     return NearRule(
-        terms=tuple(_fast([t], (), where) for t in expanded),
+        terms=tuple(_alternation([t], (), where) for t in expanded),
         within=within,
         source=tuple(terms),
-        unless=_fast(unless, (), f"{where}.unless") if unless else None,
+        unless=_alternation(unless, (), f"{where}.unless") if unless else None,
     )
 
 
@@ -249,7 +234,7 @@ def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> Ri
         reason=str(block.get("reason") or name.replace("_", " ")),
         negatable=bool(block.get("negatable", False)),
         patterns=patterns + tuple(emoji),
-        regex=_fast(patterns, emoji, f"risk.{name}"),
+        regex=_alternation(patterns, emoji, f"risk.{name}"),
         near=tuple(_near(e, f"risk.{name}.near", classes) for e in near),
     )
 
@@ -335,22 +320,55 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
     )
 
 
+class LazyRules:
+    """The clinic's triage rules: checked when loaded, compiled on first use, once per process.
+
+    Compiling the ~2,000 patterns takes most of a second: commands that never read a text
+    (`iopbot --help`, `alert list`) never pay for it, and `gunicorn --preload` pays once per
+    deploy, before the workers fork.
+    """
+
+    def __init__(self, data: Mapping[str, Any], source: str) -> None:
+        self._data, self.source = data, source
+        self._rules: TriageRules | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the rules were already compiled in this process."""
+        return self._rules is not None
+
+    def get(self) -> TriageRules:
+        """The compiled rules (compiled now if this is the first use)."""
+        if self._rules is None:
+            with self._lock:
+                if self._rules is None:
+                    self._rules = rules_from_dict(self._data, self.source)
+        return self._rules
+
+
+def _layered(path: Path | None) -> Mapping[str, Any]:
+    from bot.clinic import layered
+    from bot.clinic.files import TriageFile
+
+    return layered("triage.yaml", TriageFile, path)
+
+
 @functools.lru_cache(maxsize=1)
 def _default_rules() -> TriageRules:
-    resource = files("config").joinpath("triage.yaml")
-    return rules_from_dict(yaml.safe_load(resource.read_text(encoding="utf-8")), str(resource))
+    return rules_from_dict(_layered(None), str(files("config").joinpath("triage.yaml")))
 
 
 def load_rules(path: str | Path | None = None) -> TriageRules:
-    """Load triage rules from path, or the packaged config/triage.yaml; cached until it changes."""
+    """The packaged rules, with the overrides file `path` (if any) laid over them, compiled.
+
+    For tools and tests; the running bot compiles the clinic's rules once, in its runtime.
+    """
     if path is None:
         return _default_rules()
     return _rules_file(str(path), Path(path).stat().st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def _rules_file(path: str, mtime_ns: int) -> TriageRules:
-    # Start-up checks, the webhook and `iopbot triage` all ask for the clinic's file: compile
-    # it once per version of the file, not once per caller.
-    text = Path(path).read_text(encoding="utf-8")
-    return rules_from_dict(yaml.safe_load(text) or {}, path)
+    return rules_from_dict(_layered(Path(path)), path)
