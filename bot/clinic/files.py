@@ -99,7 +99,9 @@ class Family:
 class Retention:
     """How long the words of texts are kept (metadata, alerts and consents are kept anyway)."""
 
-    message_bodies_days: int = doc("Blank message bodies older than this many days; empty: keep.")
+    message_bodies_days: int | Literal["keep"] = doc(
+        'Blank message bodies older than this many days; "keep" or empty: keep them.'
+    )
 
 
 @dataclass
