@@ -83,13 +83,33 @@ def contains(regex: re.Pattern[str] | WordAlternation, prepared: Prepared) -> bo
 _WORD_START = re.compile(r"\S+")
 
 
+_GATES: dict[int, tuple[tuple[NearRule, ...], re.Pattern[str]]] = {}
+
+
+def _near_gate(near: tuple[NearRule, ...]) -> re.Pattern[str]:
+    """One regex of every rule's first term: a near rule needs all its terms, so without any
+    first term none of the rules can match (checked in one C-level scan per variant)."""
+    held = _GATES.get(id(near))
+    if held is None or held[0] is not near:
+        gate = re.compile("|".join(f"(?:{_plain(rule.terms[0]).pattern})" for rule in near))
+        held = _GATES[id(near)] = (near, gate)
+    return held[1]
+
+
+def _plain(regex: re.Pattern[str] | WordAlternation) -> re.Pattern[str]:
+    """The single compiled regex behind an alternation (itself when it is one already)."""
+    return getattr(regex, "full", regex)
+
+
 def near_starts(rule: NearRule, text: str) -> list[int]:
     """Return the start offset of each place where all of rule's terms fall within its window."""
-    if rule.unless is not None and rule.unless.search(text):
+    # A near rule's terms are small alternations: one C-level regex scan beats the word index
+    # (fastre) that pays off only for the big phrase lists.
+    if rule.unless is not None and _plain(rule.unless).search(text):
         return []
     spans = []
     for term in rule.terms:
-        found = [m.span() for m in term.finditer(text)]
+        found = [m.span() for m in _plain(term).finditer(text)]
         if not found:
             return []
         spans.append(found)
@@ -129,7 +149,10 @@ def scan_category(
         affirmed, negated = contains(category.regex, prepared), False
     if affirmed or not category.near:
         return affirmed, negated
+    gate = _near_gate(category.near)
     for variant in prepared.variants:
+        if not gate.search(variant):
+            continue  # no rule's first term is here, so no rule can match
         for rule in category.near:
             for start in near_starts(rule, variant):
                 if category.negatable and is_negated(variant, start, rules):
