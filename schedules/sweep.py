@@ -23,12 +23,13 @@ Sweep = Callable[[Session, Runtime, datetime], dict[str, int]]
 
 def registered_sweeps() -> list[tuple[str, Sweep]]:
     """Every sweep, in the order a pass runs them."""
-    from schedules import escalation, family_updates, planner
+    from schedules import escalation, family_updates, planner, screening
 
     return [
         ("schedule", planner.sweep),  # reminders, check-ins, follow-ups, missed check-ins
         ("alerts", escalation.sweep),  # unacknowledged alerts climb the ladder
         ("family", family_updates.sweep),  # weekly family updates within consent
+        ("screening", screening.sweep),  # unanswered screening questions: urgent alerts
     ]
 
 

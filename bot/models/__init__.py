@@ -7,8 +7,10 @@ from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.groups import Group
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
+from bot.models.screening import ScreeningQuestion
 
 __all__ = [
     "Alert", "AlertEvent", "AuditEvent", "Base", "Counselor", "Group", "MessageLog",
     "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
+    "ScreeningQuestion",
 ]

@@ -70,17 +70,20 @@ def _risk_hits(prepared: Prepared, rules: TriageRules) -> list[tuple[str, str]]:
     return [(c.level, c.reason) for c in _category_hits(prepared, rules)]
 
 
-def _lowered(
+def _explicit(prepared: Prepared, rules: TriageRules) -> bool:
+    """Whether the text holds explicit crisis language (never lowered by context or model)."""
+    explicit = rules.category(EXPLICIT)
+    return explicit is not None and scan_category(explicit, prepared, rules)[0]
+
+
+def _context(
     prepared: Prepared, rules: TriageRules, level: str, names: set[str]
 ) -> tuple[str, bool] | None:
     """The context that lowers a weak urgent/crisis hit to concern: (reason, screen), or None.
 
-    Explicit crisis language (rules category explicit_crisis) is never lowered, nor a use
-    report under a medicine question, nor anything the rules do not hold context for.
+    A use report under a medicine question is not lowered, nor anything the rules hold no
+    context category for.
     """
-    explicit = rules.category(EXPLICIT)
-    if explicit is not None and scan_category(explicit, prepared, rules)[0]:
-        return None
     for name, lowers, screen in _CONTEXTS:
         if level not in lowers or (name == "context_question" and names & _USE_CATEGORIES):
             continue
@@ -103,6 +106,7 @@ def _craving_hits(craving: int, recent: Sequence[int], rules: TriageRules) -> li
     return hits
 
 
+_MODEL_LOWERS = "the model reads it as routine"
 _MODEL_REASONS = {
     "crisis": "model: crisis-like wording",
     "urgent": "model: use-like wording",
@@ -111,22 +115,28 @@ _MODEL_REASONS = {
 
 def _model_level(prepared: Prepared, rules: TriageRules) -> str:
     """The learned layer's level (crisis, urgent or none), or none when it is switched off."""
-    return _model_read(prepared, rules)[0]
+    return _model_read(prepared, rules).level
 
 
-def _model_read(prepared: Prepared, rules: TriageRules) -> tuple[str, bool]:
-    """The learned layer's level and whether P(crisis) falls in the screening band."""
+@dataclass(frozen=True)
+class _ModelRead:
+    level: str = "none"  # crisis, urgent or none
+    band: bool = False  # P(crisis) in the screening band
+    serious: float = 1.0  # P(urgent) + P(crisis); 1.0 when the layer is off
+
+
+def _model_read(prepared: Prepared, rules: TriageRules) -> _ModelRead:
+    """What the learned layer says about a prepared text, by the rules' thresholds."""
     settings = rules.model
     if not settings.enabled:
-        return "none", False
+        return _ModelRead()
     p = load_model().probabilities(prepared.model_text)
-    crisis = p["crisis"]
+    crisis, serious = p["crisis"], p["urgent"] + p["crisis"]
     if crisis >= settings.crisis_threshold:
-        return "crisis", False
+        return _ModelRead("crisis", False, serious)
     band = crisis >= settings.screen_threshold
-    if p["urgent"] + crisis >= settings.urgent_threshold:
-        return "urgent", band
-    return "none", band
+    level = "urgent" if serious >= settings.urgent_threshold else "none"
+    return _ModelRead(level, band, serious)
 
 
 def triage(
@@ -161,20 +171,31 @@ def triage(
     hits = [hit for hit in hits if hit[0] != "none"]
     hits.sort(key=lambda hit: -_RANK[hit[0]])  # stable: keeps rule order within a level
     level = hits[0][0] if hits else "none"
-    model_level, band = _model_read(prepared, rules)
-    if _RANK[model_level] > _RANK[level]:
-        level = model_level
-        hits.insert(0, (model_level, _MODEL_REASONS[model_level]))
-    if band:
-        hits.append(("concern", "model: possible crisis (screening question)"))
-    if level in ("urgent", "crisis"):
-        context = _lowered(prepared, rules, level, names)
+    model = _model_read(prepared, rules)
+    raised = _RANK[model.level] > _RANK[level]
+    if raised:
+        level = model.level
+        hits.insert(0, (model.level, _MODEL_REASONS[model.level]))
+    if level in ("urgent", "crisis") and not _explicit(prepared, rules):
+        context = _context(prepared, rules, level, names)
+        # The model may lower a weak hit of the risk phrases, never a number or an answer.
+        if (
+            context is None
+            and not raised
+            and expect is None
+            and craving is None
+            and model.serious < rules.model.lower_threshold
+        ):
+            context = (_MODEL_LOWERS, True)
         if context is not None:
             reason, screens = context
             screen = screen or (screens and level == "crisis")
             level = "concern"
             hits.append(("concern", f"lowered to concern: {reason}"))
-    screen = (screen or band) and level != "crisis"
+    if model.band and level != "crisis":
+        screen = True
+        hits.append(("concern", "model: possible crisis (screening question)"))
+    screen = screen and level != "crisis"
     if screen and level == "none":
         level = "concern"
     reasons = tuple(dict.fromkeys(reason for _, reason in hits))
