@@ -177,7 +177,7 @@ def _meets_targets(result: dict[str, tuple[float, int, list[str]]]) -> list[str]
     return failures
 
 
-SEALED = ("sealed/heldout10_all",)
+SEALED = tuple(f"sealed/{p.stem}" for p in sorted((CASES_DIR / "sealed").glob("heldout*.yaml")))
 
 
 def batches(sealed: bool = False) -> dict[str, list[dict[str, Any]]]:

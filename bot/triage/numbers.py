@@ -16,8 +16,12 @@ _FROM_TO = re.compile(
 )
 # "4ish", "4 ish", "4-ish" read as 4.
 _ISH = re.compile(r"(?<=\d)\s?ish(?!\w)")
-# "5, no, 6", "ocho... no, nueve", "3 actually 4": the participant corrected themself.
-_CORRECTION = r"(?:,\s*)?(?:no|nah|wait|actually|i mean|mejor|digo|perdon)\s*(?:,\s*)?"
+# "5, no, 6", "ocho... no, nueve", "6, maybe 7": the participant corrected or hedged upward;
+# the last number is the answer.
+_CORRECTION = (
+    r"(?:,\s*)?(?:no|nah|wait|actually|i mean|mejor|digo|perdon|maybe|probably|prob|or maybe"
+    r"|more like|quizas|tal vez)\s*(?:,\s*)?"
+)
 # "Number three." as a whole answer is the rating, not a label like "room number 3".
 _NUMBER_ALONE = re.compile(r"^number (?=\w+(?: ,)?\s*$)")
 # Ratings just past the top of the scale ("11", "like a 12") read as the top.
