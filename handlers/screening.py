@@ -11,10 +11,11 @@ resources and the question, in the participant's language, saying a bot is askin
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 
 from bot.services import screening
-from bot.triage import parse_yes_no, triage
+from bot.triage import Triage, TriageRules, parse_yes_no, triage
 from handlers import crisis
 from handlers.triage_actions import rules_for
 from handlers.turn import Turn
@@ -23,12 +24,18 @@ log = logging.getLogger(__name__)
 QUESTION_KEY = "screening.question"
 
 
+@functools.lru_cache(maxsize=64)
+def _read(text: str, rules: TriageRules) -> Triage:
+    """triage(text), shared by answer and ask within one inbound text (rules hash by identity)."""
+    return triage(text, rules=rules)
+
+
 def ask(turn: Turn) -> bool:
     """Uncertain band: resources plus one screening question; the answer is awaited."""
     participant = turn.party.participant
     if participant is None:
         return False
-    result = triage(turn.message.body, rules=rules_for(turn.program))
+    result = _read(turn.message.body, rules_for(turn.program))
     if not result.screen:
         return False
     question = turn.program.text(QUESTION_KEY, turn.language, turn.style)
@@ -47,12 +54,14 @@ def answer(turn: Turn) -> bool:
     participant = turn.party.participant
     if participant is None:
         return False
+    rules = rules_for(turn.program)
+    said = parse_yes_no(turn.message.body, rules=rules)
+    result = _read(turn.message.body, rules)
+    if said is None and result.level != "crisis":
+        return False  # not an answer: no query, the text goes on down the chain
     row = screening.pending_for(turn.session, participant.id, turn.now)
     if row is None:
         return False
-    rules = rules_for(turn.program)
-    result = triage(turn.message.body, rules=rules)
-    said = parse_yes_no(turn.message.body, rules=rules)
     if result.level == "crisis" or said is True:
         outcome = "crisis" if result.level == "crisis" and said is not True else "yes"
         screening.record_answer(row, answer=turn.message.body, outcome=outcome, now=turn.now)
