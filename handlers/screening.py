@@ -38,6 +38,8 @@ def ask(turn: Turn) -> bool:
     result = _read(turn.message.body, rules_for(turn.program))
     if not result.screen:
         return False
+    if screening.pending_for(turn.session, participant.id, turn.now) is not None:
+        return False  # asked already and awaiting the answer: the usual handlers take this text
     question = turn.program.text(QUESTION_KEY, turn.language, turn.style)
     row = screening.ask(
         turn.session, participant=participant, question=question, reasons=result.reasons,

@@ -95,6 +95,7 @@ def test_silence_for_30_minutes_raises_an_urgent_alert_once(
     alert = db_session.scalars(select(Alert)).one()
     assert (alert.level, alert.kind) == ("urgent", "screening")
     assert alert.reasons[0] == "no answer to the safety question in 30 minutes"
+    assert alert.summary == "no answer to the safety question"  # what a staff SMS carries
     assert "answer: (no answer)" in alert.reasons
     row = _question(db_session)
     assert (row.outcome, row.alert_id) == ("no_answer", alert.id)
@@ -136,3 +137,12 @@ def test_a_clear_crisis_is_paged_not_screened(text_in, db_session, people):
 
 def test_the_sweep_is_registered():
     assert "screening" in [name for name, _ in registered_sweeps()]
+
+
+def test_a_second_unsure_text_does_not_ask_twice(text_in, db_session, people):
+    alex = people["alex"]
+    text_in(alex.phone, UNSURE)
+    reply = body(text_in(alex.phone, "I'm tired of all of it"))
+    assert QUESTION not in reply
+    assert len(db_session.scalars(select(ScreeningQuestion)).all()) == 1
+    assert db_session.scalars(select(Alert)).one().level == "concern"  # the usual concern path
