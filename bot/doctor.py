@@ -47,7 +47,8 @@ def run_checks(
         try:
             rules_of(program).get()  # compile the triage patterns: a bad one fails here
         except ValueError as exc:
-            raise SettingsError(f"IOPBOT_CONFIG: {program.triage_rules_path or 'triage.yaml'}: {exc}") from None
+            source = program.triage_rules_path or "triage.yaml"
+            raise SettingsError(f"IOPBOT_CONFIG: {source}: {exc}") from None
         yield Check("clinic files", OK, str(program.path))
     except SettingsError as exc:
         yield Check("clinic files", FAIL, str(exc), "correct the file named above")

@@ -23,6 +23,7 @@ from handlers import (
     free_text,
     keywords,
     pause,
+    screening,
 )
 from handlers.parties import resolve_party
 from handlers.turn import InboundMessage, Party, Turn
@@ -35,7 +36,9 @@ Handler = Callable[[Turn], bool]
 CHAINS: dict[str, list[Handler]] = {
     "participant": [
         keywords.handle,
+        screening.answer,  # an open screening question's YES/NO (crisis words page)
         crisis.participant,
+        screening.ask,  # triage unsure: resources and one screening question
         family_text.participant,
         pause.handle,
         confirmations.handle,

@@ -23,10 +23,11 @@ Sweep = Callable[[Session, Runtime, datetime], dict[str, int]]
 
 def registered_sweeps() -> list[tuple[str, Sweep]]:
     """Every sweep, in the order a pass runs them."""
-    from schedules import escalation, family_updates, planner, retention
+    from schedules import escalation, family_updates, planner, retention, screening
 
     return [
         ("schedule", planner.sweep),  # reminders, check-ins, follow-ups, missed check-ins
+        ("screening", screening.sweep),  # unanswered screening questions: urgent alerts
         ("alerts", escalation.sweep),  # unacknowledged alerts climb the ladder
         ("family", family_updates.sweep),  # weekly family updates within consent
         ("retention", retention.sweep),  # daily: blank message bodies past the clinic's period

@@ -4,14 +4,16 @@ Two kinds of data file:
 - the original set (crisis, urgent, concern, routine, craving): exact levels are checked;
 - held-out batches (heldoutN_*.yaml), each written and labelled before triage was run on it,
   to measure how the rules generalise. They are checked against the quality targets:
-  a crisis must be rated crisis, use/urgent urgent or crisis, routine never urgent or crisis,
-  concern at least concern.
+  a crisis must be rated crisis (or, for a few, screened: the uncertain band), use/urgent
+  urgent or crisis, routine never urgent or crisis, concern at least concern.
 
-`python -m tests.test_triage_cases` prints the scores of every batch.
+`python -m tests.test_triage_cases` prints the scores of every batch (`--rules-only` without
+the learned layer, `--misses` to list misses, `--sealed` to add the sealed final batch).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,12 +51,12 @@ def load_cases(name: str) -> list[dict[str, Any]]:
     return cases
 
 
-def _run(case: dict[str, Any]):
+def _run(case: dict[str, Any], rules=None):
     return triage(
         case["text"],
         expect=case.get("expect"),
         recent_cravings=case.get("recent_cravings", ()),
-        rules=load_rules(),
+        rules=rules or load_rules(),
     )
 
 
@@ -93,7 +95,13 @@ def test_heldout(case: dict[str, Any]) -> None:
     assert not (case.get("known_miss") and case.get("level") == "crisis"), "never xfail a crisis"
     result = _run(case)
     if "level" in case:
-        assert result.level in ACCEPTABLE[case["level"]], (result.level, result.reasons)
+        # A crisis in the uncertain band is not paged at once but gets the resources and the
+        # screening question; test_scores_per_batch bounds how many may end there (<= 5%).
+        screened = case["level"] == "crisis" and result.screen
+        assert result.level in ACCEPTABLE[case["level"]] or screened, (
+            result.level,
+            result.reasons,
+        )
     if "craving" in case:
         assert result.craving == case["craving"]
     if "used" in case:
@@ -104,10 +112,13 @@ def _rate(hits: int, total: int) -> float:
     return hits / total if total else 1.0
 
 
-def scores(cases: list[dict[str, Any]]) -> dict[str, tuple[float, int, list[str]]]:
+def scores(
+    cases: list[dict[str, Any]], rules=None
+) -> dict[str, tuple[float, int, list[str]]]:
     """Score cases by their labels: {metric: (rate, count, texts that missed)}."""
     buckets: dict[str, list[tuple[bool, str]]] = {
         "crisis recall": [],
+        "crisis paged or screened": [],
         "use/urgent recall (urgent or crisis)": [],
         "routine false alarms (urgent or crisis)": [],
         "routine rated exactly none": [],
@@ -115,11 +126,15 @@ def scores(cases: list[dict[str, Any]]) -> dict[str, tuple[float, int, list[str]
         "craving exact accuracy": [],
     }
     for case in cases:
-        result = _run(case)
-        text = f"{case['text']!r} -> {result.level} {list(result.reasons)}"
+        result = _run(case, rules)
+        screen = " screen" if result.screen else ""
+        text = f"{case['text']!r} -> {result.level}{screen} {list(result.reasons)}"
         level = case.get("level")
         if level == "crisis":
             buckets["crisis recall"].append((result.level == "crisis", text))
+            buckets["crisis paged or screened"].append(
+                (result.level == "crisis" or result.screen, text)
+            )
         elif level == "urgent":
             buckets["use/urgent recall (urgent or crisis)"].append((result.level in SERIOUS, text))
         elif level == "none" and "craving" not in case:
@@ -145,23 +160,35 @@ def scores(cases: list[dict[str, Any]]) -> dict[str, tuple[float, int, list[str]
 
 
 def _meets_targets(result: dict[str, tuple[float, int, list[str]]]) -> list[str]:
+    """The issue-11 targets a batch must meet."""
     failures = []
-    if result["crisis recall"][0] < 1.0:
-        failures.append("crisis recall below 100%")
+    if result["crisis recall"][0] < 0.95:
+        failures.append("crisis paged at once below 95%")
+    if result["crisis paged or screened"][0] < 0.99:
+        failures.append("crisis paged or screened below 99%")
     if result["use/urgent recall (urgent or crisis)"][0] < 0.95:
         failures.append("use/urgent recall below 95%")
+    if result["concern caught (concern or higher)"][0] < 0.85:
+        failures.append("concern caught below 85%")
     if result["routine false alarms (urgent or crisis)"][0] > 0.03:
         failures.append("routine false alarms above 3%")
-    if result["craving exact accuracy"][0] < 0.95:
-        failures.append("craving accuracy below 95%")
+    if result["craving exact accuracy"][0] < 0.98:
+        failures.append("craving accuracy below 98%")
     return failures
 
 
-def batches() -> dict[str, list[dict[str, Any]]]:
-    """Return every batch of cases: the original set and each held-out batch."""
+SEALED = tuple(f"sealed/{p.stem}" for p in sorted((CASES_DIR / "sealed").glob("heldout*.yaml")))
+
+
+def batches(sealed: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Return every batch of cases: the original set and each held-out batch.
+
+    sealed adds the final batch kept out of every test and of training (see
+    tests/triage_cases/sealed/README.md); only `main --sealed` asks for it.
+    """
     out = {"original": [c for n in (*LEVEL_FILES, "craving") for c in load_cases(n)]}
-    for name in HELDOUT_FILES:
-        out.setdefault(name.split("_", 1)[0], []).extend(load_cases(name))
+    for name in HELDOUT_FILES + (SEALED if sealed else ()):
+        out.setdefault(name.split("/")[-1].split("_", 1)[0], []).extend(load_cases(name))
     return out
 
 
@@ -187,11 +214,17 @@ def test_labelled_set_is_broad() -> None:
 
 
 def main(argv: list[str]) -> None:
-    """Print scores per batch; with --misses, list the texts that missed."""
+    """Print scores per batch; --misses lists misses, --rules-only turns the model off."""
     show = "--misses" in argv
-    for batch, cases in batches().items():
+    rules = load_rules()
+    if "--rules-only" in argv:
+        rules = dataclasses.replace(rules, model=dataclasses.replace(rules.model, enabled=False))
+    wanted = [a for a in argv if not a.startswith("--")]
+    for batch, cases in batches(sealed="--sealed" in argv).items():
+        if wanted and batch not in wanted:
+            continue
         print(f"== {batch} ({len(cases)} texts)")
-        result = scores(cases)
+        result = scores(cases, rules)
         for name, (rate, count, misses) in result.items():
             print(f"  {name}: {rate:.1%} of {count}")
             if show:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli.triage_cmd import triage_command
 
-KEYS = ["text", "level", "craving", "used", "reasons"]
+KEYS = ["text", "level", "craving", "used", "reasons", "screen"]
 
 
 def _lines(output: str) -> list[dict]:
@@ -33,7 +33,14 @@ def test_stdin_one_message_per_line_keeps_empty_lines() -> None:
     assert result.exit_code == 0, result.output
     rows = _lines(result.output)
     assert [r["text"] for r in rows] == ["7", "", "me quiero morir", "sooo drunk"]
-    assert rows[1] == {"text": "", "level": "none", "craving": None, "used": None, "reasons": []}
+    assert rows[1] == {
+        "text": "",
+        "level": "none",
+        "craving": None,
+        "used": None,
+        "reasons": [],
+        "screen": False,
+    }
     assert rows[0]["craving"] is None
     assert "me quiero morir" in result.output  # ensure_ascii=False keeps it readable
 
@@ -78,3 +85,15 @@ def test_broken_rules_file_is_a_clean_error(tmp_path: Path) -> None:
 def test_unknown_expect_is_refused() -> None:
     result = CliRunner().invoke(triage_command, ["--expect", "cravings", "7"])
     assert result.exit_code == 2
+
+
+def test_uncertain_band_is_screened_not_paged() -> None:
+    texts = ["my papers are all in order now", "I want to die", "thanks, see you tuesday"]
+    result = CliRunner().invoke(triage_command, texts)
+    assert result.exit_code == 0, result.output
+    rows = _lines(result.output)
+    assert [(r["level"], r["screen"]) for r in rows] == [
+        ("concern", True),
+        ("crisis", False),
+        ("none", False),
+    ]

@@ -122,3 +122,41 @@ def test_model_settings_are_checked() -> None:
 def test_model_file_format_is_checked() -> None:
     with pytest.raises(ValueError):
         model_from_dict({"format": 99, "classes": list(CLASSES)})
+
+
+def test_screening_band_sits_between_two_thresholds() -> None:
+    text = "went to group, all good"
+    p = load_model().probabilities(prepare(text, load_rules()).model_text)["crisis"]
+    inside = _rules(enabled=True, crisis_threshold=min(1.0, p + 1e-6), urgent_threshold=1.0,
+                    screen_threshold=p / 2)
+    result = triage(text, rules=inside)
+    assert (result.level, result.screen) == ("concern", True)
+    assert "model: possible crisis (screening question)" in result.reasons
+    above = _rules(enabled=True, crisis_threshold=1.0, urgent_threshold=1.0,
+                   screen_threshold=min(1.0, p + 1e-6))
+    assert triage(text, rules=above).screen is False
+
+
+def test_model_lowers_only_weak_rule_hits() -> None:
+    lowering = _rules(enabled=True, crisis_threshold=1.0, urgent_threshold=1.0,
+                      lower_threshold=0.999999)
+    weak = triage("im at the bar... the salad bar", rules=lowering)  # a rule hit, not explicit
+    assert weak.level == "concern"
+    assert "lowered to concern: the model reads it as routine" in weak.reasons
+    assert triage("i want to kill myself", rules=lowering).level == "crisis"  # explicit
+    assert triage("10", expect="craving", rules=lowering).level == "urgent"  # a number
+    # the packaged threshold keeps a plain use report urgent
+    assert triage("used last night").level == "urgent"
+
+
+def test_packaged_thresholds_are_ordered() -> None:
+    settings = load_rules().model
+    assert 0 < settings.lower_threshold < settings.screen_threshold < settings.crisis_threshold
+    info = load_model().info
+    assert info["calibration"]["temperature"] > 0
+    assert "LogisticRegression" in info["classifier"]
+
+
+def test_a_bad_lower_threshold_is_refused() -> None:
+    with pytest.raises(ValueError, match="lower_threshold"):
+        rules_from_dict({"model": {"enabled": True, "lower_threshold": 1.5}})

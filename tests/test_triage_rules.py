@@ -80,6 +80,7 @@ def test_json_dict_has_exactly_the_fixed_shape() -> None:
         "craving": 9,
         "used": None,
         "reasons": ["craving 9 (urgent threshold 9)"],
+        "screen": False,
     }
     json.dumps(result.to_json_dict())
 

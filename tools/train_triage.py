@@ -1,11 +1,19 @@
 """Train, cross-validate and package the learned triage layer (bot/triage/model.py).
 
     .venv/bin/python tools/train_triage.py            # train on every batch, write the model
-    .venv/bin/python tools/train_triage.py --cv       # also leave-one-batch-out CV + thresholds
+    .venv/bin/python tools/train_triage.py --cv       # leave-one-batch-out CV: C, calibration,
+                                                      # thresholds (written to config/triage.yaml)
     .venv/bin/python tools/train_triage.py --history  # fresh-batch replay against old rules
     .venv/bin/python tools/train_triage.py --score heldout5  # model trained without heldout5
 
-Needs numpy (a development dependency); the packaged model is read in pure Python.
+Needs numpy, scipy and scikit-learn (the dev extra); the packaged model is read in pure Python.
+
+The classifier is scikit-learn's multinomial LogisticRegression (class-balanced, L2). Its
+probabilities are calibrated on out-of-fold logits (cross-validation grouped by batch: each
+fold leaves one whole batch out) by a temperature and per-class offsets, which fold into the
+stored weights, so the runtime formula is unchanged. The regularisation C and the decision
+thresholds (crisis, urgent, screening band, lowering) are picked on the same out-of-fold
+probabilities.
 
 Training data: every labelled case in tests/triage_cases/ with a level and no craving number
 (craving answers are the rules' job; a digit must not teach the model "urgent"). Each text is
@@ -27,13 +35,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import optimize, sparse
+from sklearn.linear_model import LogisticRegression
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.triage import load_rules, triage  # noqa: E402
-from bot.triage.matching import prepare  # noqa: E402
+from bot.triage.matching import prepare, scan_category  # noqa: E402
 from bot.triage.model import CLASSES, MODEL_FILE, features, model_from_dict, model_to_dict  # noqa: E402
 from bot.triage.rules import ModelSettings  # noqa: E402
 from tests.test_triage_cases import batches  # noqa: E402
@@ -43,14 +53,17 @@ CHECK_PATH = ROOT / "tests" / "triage_cases" / "model_check.json"
 SERIOUS = ("urgent", "crisis")
 RANK = {level: i for i, level in enumerate(CLASSES)}
 
-# Hyperparameters (chosen by leave-one-batch-out CV on batches original..heldout4).
-L2 = 3e-5
-ITERS = 400
-LR = 0.05
+# Hyperparameters. C is chosen by leave-one-batch-out CV (--cv) from C_GRID; C below is the
+# last choice, used when training without --cv.
+C_GRID = (2.0, 8.0)
+C = 8.0
+MAX_ITER = 3000
 MIN_DF = 2
-TOP_K = 12000
+TOP_K = 20000
 SCALE = 1000
 ROUTINE_BUDGET = 0.015  # model-alone routine false alarms allowed when picking thresholds
+SCREEN_BUDGET = 0.01  # routine texts the screening band may ask (model alone, out of fold)
+LOWER_BUDGET = 0.005  # labelled urgent/crisis texts a model lowering may cost (out of fold)
 
 # Commits that added each fresh batch, before the rules were fixed against it.
 BEFORE_FIX = {
@@ -88,40 +101,18 @@ def load_data() -> list[Case]:
     return out
 
 
-class Matrix:
-    """A sparse row matrix (rows, indices, data) over a vocabulary, numpy only."""
-
-    def __init__(self, feats: list[set[str]], vocab: dict[str, int]):
-        rows, cols, vals = [], [], []
-        for r, fs in enumerate(feats):
-            scale = 1.0 / np.sqrt(len(fs)) if fs else 0.0
-            for f in fs:
-                j = vocab.get(f)
-                if j is not None:
-                    rows.append(r)
-                    cols.append(j)
-                    vals.append(scale)
-        self.n = len(feats)
-        self.v = len(vocab)
-        self.rows = np.array(rows, dtype=np.int64)
-        self.cols = np.array(cols, dtype=np.int64)
-        self.vals = np.array(vals, dtype=np.float64)
-
-    def dot(self, w: np.ndarray) -> np.ndarray:
-        out = np.zeros((self.n, w.shape[1]))
-        for k in range(w.shape[1]):
-            out[:, k] = np.bincount(
-                self.rows, weights=w[self.cols, k] * self.vals, minlength=self.n
-            )
-        return out
-
-    def tdot(self, g: np.ndarray) -> np.ndarray:
-        out = np.zeros((self.v, g.shape[1]))
-        for k in range(g.shape[1]):
-            out[:, k] = np.bincount(
-                self.cols, weights=g[self.rows, k] * self.vals, minlength=self.v
-            )
-        return out
+def matrix(feats: list[set[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
+    """Rows of features over vocab, each row scaled by 1/sqrt(its feature count) (as model.py)."""
+    rows, cols, vals = [], [], []
+    for r, fs in enumerate(feats):
+        scale = 1.0 / np.sqrt(len(fs)) if fs else 0.0
+        for f in fs:
+            j = vocab.get(f)
+            if j is not None:
+                rows.append(r)
+                cols.append(j)
+                vals.append(scale)
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(feats), len(vocab)))
 
 
 def build_vocab(feats: list[set[str]], min_df: int) -> dict[str, int]:
@@ -135,63 +126,72 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fit(x: Matrix, y: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Multinomial logistic regression, class-balanced, L2, full-batch Adam."""
-    l2, iters = L2, ITERS
-    k = len(CLASSES)
-    onehot = np.eye(k)[y]
-    counts = np.bincount(y, minlength=k).astype(float)
-    sample_w = (len(y) / (k * np.maximum(counts, 1)))[y]
-    sample_w /= sample_w.sum()
-    w = np.zeros((x.v, k))
-    b = np.log(np.maximum(counts, 1) / counts.sum())
-    mw, vw = np.zeros_like(w), np.zeros_like(w)
-    mb, vb = np.zeros_like(b), np.zeros_like(b)
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    for t in range(1, iters + 1):
-        p = softmax(x.dot(w) + b)
-        g = (p - onehot) * sample_w[:, None]
-        gw = x.tdot(g) + l2 * w
-        gb = g.sum(axis=0)
-        mw = beta1 * mw + (1 - beta1) * gw
-        vw = beta2 * vw + (1 - beta2) * gw * gw
-        mb = beta1 * mb + (1 - beta1) * gb
-        vb = beta2 * vb + (1 - beta2) * gb * gb
-        c1, c2 = 1 - beta1**t, 1 - beta2**t
-        w -= LR * (mw / c1) / (np.sqrt(vw / c2) + eps)
-        b -= LR * (mb / c1) / (np.sqrt(vb / c2) + eps)
-    return w, b
+def fit(x: sparse.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression (scikit-learn, class-balanced); weights (V, K), bias."""
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=MAX_ITER)
+    clf.fit(x, y)
+    return clf.coef_.T.copy(), clf.intercept_.copy()
 
 
-def train(cases: list[Case]) -> dict[str, Any]:
-    """Fit, prune to the TOP_K strongest features, refit on those, quantise; return the dict."""
-    top_k = TOP_K
-    feats = [features(c.model_text) for c in cases]
-    y = np.array([RANK[c.label] for c in cases])
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """Calibrated logits = logits / temperature + offset (folds into weights and bias)."""
+
+    temperature: float = 1.0
+    offset: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0)
+
+
+def calibrate(logits: np.ndarray, y: np.ndarray) -> Calibration:
+    """Fit a temperature and per-class offsets minimising out-of-fold log-loss."""
+
+    def loss(params: np.ndarray) -> float:
+        z = logits / np.exp(params[0]) + np.concatenate([[0.0], params[1:]])
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(y)), y].mean())
+
+    best = optimize.minimize(loss, np.zeros(len(CLASSES)), method="Nelder-Mead",
+                             options={"maxiter": 4000, "xatol": 1e-4, "fatol": 1e-7})
+    t = float(np.exp(best.x[0]))
+    return Calibration(t, tuple(float(v) for v in np.concatenate([[0.0], best.x[1:]])))
+
+
+def train(
+    cases: list[Case], c: float = C, calibration: Calibration = Calibration()
+) -> dict[str, Any]:
+    """Fit, keep the TOP_K strongest features (refit if pruned), calibrate, quantise."""
+    feats = [features(c_.model_text) for c_ in cases]
+    y = np.array([RANK[c_.label] for c_ in cases])
     vocab = build_vocab(feats, MIN_DF)
-    w, _ = fit(Matrix(feats, vocab), y)
-    strength = np.abs(w).max(axis=1)
-    keep = np.argsort(-strength, kind="stable")[:top_k]
-    names = sorted(vocab, key=vocab.__getitem__)
-    kept = {f: i for i, f in enumerate(sorted(names[j] for j in keep))}
-    w, b = fit(Matrix(feats, kept), y)
+    w, b = fit(matrix(feats, vocab), y, c)
+    if len(vocab) > TOP_K:
+        strength = np.abs(w).max(axis=1)
+        keep = np.argsort(-strength, kind="stable")[:TOP_K]
+        names = sorted(vocab, key=vocab.__getitem__)
+        vocab = {f: i for i, f in enumerate(sorted(names[j] for j in keep))}
+        w, b = fit(matrix(feats, vocab), y, c)
+    w = w / calibration.temperature
+    b = b / calibration.temperature + np.array(calibration.offset)
     qw = np.rint(w * SCALE).astype(int)
     qb = np.rint(b * SCALE).astype(int)
-    weights = {f: qw[i].tolist() for f, i in kept.items() if qw[i].any()}
+    weights = {f: qw[i].tolist() for f, i in vocab.items() if qw[i].any()}
     info = {
-        "trained_on": sorted({c.batch for c in cases}),
+        "trained_on": sorted({c_.batch for c_ in cases}),
         "texts": len(cases),
         "features": len(weights),
-        "l2": L2,
+        "classifier": "sklearn LogisticRegression (multinomial, class_weight=balanced)",
+        "C": c,
+        "calibration": {"temperature": round(calibration.temperature, 4),
+                        "offset": [round(v, 4) for v in calibration.offset]},
         "min_df": MIN_DF,
-        "top_k": top_k,
+        "top_k": TOP_K,
         "trainer": "tools/train_triage.py",
     }
     return model_to_dict(qb.tolist(), weights, SCALE, info)
 
 
-def predict(model_dict: dict[str, Any], texts: list[str]) -> np.ndarray:
-    """Probabilities (numpy, from the quantised weights) for prepared texts."""
+def logits(model_dict: dict[str, Any], texts: list[str]) -> np.ndarray:
+    """Logits (numpy, from the quantised weights) for prepared texts."""
     unit = 1.0 / model_dict["scale"]
     weights = model_dict["weights"]
     bias = np.array(model_dict["bias"], dtype=float) * unit
@@ -204,7 +204,12 @@ def predict(model_dict: dict[str, Any], texts: list[str]) -> np.ndarray:
             if hit:
                 z += np.array(hit, dtype=float).sum(axis=0) * unit / np.sqrt(len(fs))
         out[r] = z
-    return softmax(out)
+    return out
+
+
+def predict(model_dict: dict[str, Any], texts: list[str]) -> np.ndarray:
+    """Probabilities (numpy, from the quantised weights) for prepared texts."""
+    return softmax(logits(model_dict, texts))
 
 
 # --------------------------------------------------------------------------- decisions
@@ -314,33 +319,132 @@ def old_rule_levels(commit: str, texts: list[str]) -> list[str]:
     return out.split()
 
 
-def cross_validate(data: list[Case]) -> tuple[float, float]:
-    """Leave one batch out: out-of-fold probabilities, thresholds, per-batch scores."""
-    names = list(dict.fromkeys(c.batch for c in data))
-    p = np.zeros((len(data), len(CLASSES)))
+def out_of_fold(data: list[Case], c: float) -> np.ndarray:
+    """Uncalibrated logits for every case from a model trained without its batch."""
+    names = list(dict.fromkeys(x.batch for x in data))
+    z = np.zeros((len(data), len(CLASSES)))
     for name in names:
-        train_cases = [c for c in data if c.batch != name]
-        test_idx = [i for i, c in enumerate(data) if c.batch == name]
-        model = train(train_cases)
-        p[test_idx] = predict(model, [data[i].model_text for i in test_idx])
-        print(f"  fold {name}: trained on {len(train_cases)} texts", flush=True)
-    labels = [c.label for c in data]
+        test_idx = [i for i, x in enumerate(data) if x.batch == name]
+        model = train([x for x in data if x.batch != name], c)
+        z[test_idx] = logits(model, [data[i].model_text for i in test_idx])
+    return z
+
+
+def nll(p: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.log(np.maximum(p[np.arange(len(y)), y], 1e-12)).mean())
+
+
+def ece(p: np.ndarray, y: np.ndarray, k: int = 3, bins: int = 10) -> float:
+    """Expected calibration error of P(class k) (crisis by default), equal-width bins."""
+    conf, hit = p[:, k], (y == k).astype(float)
+    idx = np.minimum((conf * bins).astype(int), bins - 1)
+    return float(
+        sum(abs(conf[idx == b].mean() - hit[idx == b].mean()) * (idx == b).mean()
+            for b in range(bins) if (idx == b).any())
+    )
+
+
+def weak_rule_hits(cases: list[Case]) -> list[bool]:
+    """Whether the rules (model off) rate a case urgent/crisis without explicit crisis words."""
+    rules = dataclasses.replace(load_rules(), model=ModelSettings())
+    explicit = rules.category("explicit_crisis")
+    out = []
+    for c_ in cases:
+        level = triage(c_.text, rules=rules).level
+        strong = explicit is not None and scan_category(explicit, prepare(c_.text, rules), rules)[0]
+        out.append(level in SERIOUS and not strong)
+    return out
+
+
+def pick_screen(labels: list[str], p: np.ndarray, tc: float) -> float:
+    """Lowest P(crisis) that opens the screening band with routine screened <= SCREEN_BUDGET."""
+    lab = np.array(labels)
+    routine = lab == "none"
+    for ts in np.round(np.arange(0.05, tc, 0.01), 2):
+        band = (p[:, 3] >= ts) & (p[:, 3] < tc)
+        if band[routine].mean() <= SCREEN_BUDGET:
+            return float(ts)
+    return float(tc)
+
+
+def pick_lower(labels: list[str], p: np.ndarray, weak: list[bool]) -> float:
+    """Highest P(urgent)+P(crisis) under which a weak rule hit may be lowered to concern, such
+    that at most LOWER_BUDGET of the labelled urgent/crisis texts would be lowered."""
+    lab = np.array(labels)
+    serious = np.isin(lab, SERIOUS)
+    weak_ = np.array(weak)
+    pu = p[:, 2] + p[:, 3]
+    best = 0.0
+    for tl in np.round(np.arange(0.01, 0.5, 0.01), 2):
+        lowered = weak_ & (pu < tl)
+        if lowered[serious].mean() > LOWER_BUDGET:
+            break
+        best = float(tl)
+    return best
+
+
+def cross_validate(data: list[Case]) -> dict[str, Any]:
+    """Leave one batch out: choose C, calibrate, pick thresholds; print per-batch scores."""
+    y = np.array([RANK[x.label] for x in data])
+    labels = [x.label for x in data]
+    best = None
+    for c in C_GRID:
+        z = out_of_fold(data, c)
+        cal = calibrate(z, y)
+        p_raw, p = softmax(z), softmax(z / cal.temperature + np.array(cal.offset))
+        print(
+            f"C={c:g}: out-of-fold log-loss {nll(p_raw, y):.4f} -> {nll(p, y):.4f} calibrated "
+            f"(temperature {cal.temperature:.3f}); crisis ECE {ece(p_raw, y):.4f} -> "
+            f"{ece(p, y):.4f}",
+            flush=True,
+        )
+        if best is None or nll(p, y) < best[0]:
+            best = (nll(p, y), c, cal, p)
+    assert best is not None
+    _, c, cal, p = best
     tc, tu = pick_thresholds(labels, p, ROUTINE_BUDGET)
+    ts = pick_screen(labels, p, tc)
+    weak = weak_rule_hits(data)
+    tl = pick_lower(labels, p, weak)
     print(
-        f"thresholds (pooled out-of-fold, routine budget {ROUTINE_BUDGET:.1%}): "
-        f"crisis {tc:.2f}, urgent {tu:.2f}"
+        f"chosen C={c:g}; thresholds (pooled out-of-fold, routine budget {ROUTINE_BUDGET:.1%}): "
+        f"crisis {tc:.2f}, urgent {tu:.2f}, screen {ts:.2f} (band budget {SCREEN_BUDGET:.0%}), "
+        f"lower {tl:.2f} (budget {LOWER_BUDGET:.1%} of urgent/crisis)"
     )
     model_lv = model_levels(p, tc, tu)
     rules_lv = rule_levels(data)
     both = [combine(r, m) for r, m in zip(rules_lv, model_lv, strict=True)]
+    lab = np.array(labels)
+    band = (p[:, 3] >= ts) & (p[:, 3] < tc)
+    print(
+        f"screening band (model alone): {band[lab == 'crisis'].mean():.1%} of crisis, "
+        f"{band[lab == 'none'].mean():.1%} of routine; lowering would touch "
+        f"{(np.array(weak) & (p[:, 2] + p[:, 3] < tl))[lab == 'none'].mean():.1%} of routine"
+    )
     print("leave-one-batch-out (model alone is honest; rules were fitted on every batch):")
+    names = list(dict.fromkeys(x.batch for x in data))
     for name in [*names, "ALL"]:
-        idx = [i for i, c in enumerate(data) if name in ("ALL", c.batch)]
-        lab = [labels[i] for i in idx]
+        idx = [i for i, x in enumerate(data) if name in ("ALL", x.batch)]
+        sub = [labels[i] for i in idx]
         print(f"  {name}")
-        print(f"    model alone : {fmt(metrics(lab, [model_lv[i] for i in idx]))}")
-        print(f"    rules+model : {fmt(metrics(lab, [both[i] for i in idx]))}")
-    return tc, tu
+        print(f"    model alone : {fmt(metrics(sub, [model_lv[i] for i in idx]))}")
+        print(f"    rules+model : {fmt(metrics(sub, [both[i] for i in idx]))}")
+    return {"C": c, "calibration": cal, "crisis_threshold": tc, "urgent_threshold": tu,
+            "screen_threshold": ts, "lower_threshold": tl}
+
+
+def update_config(chosen: dict[str, Any]) -> None:
+    """Write the chosen thresholds into the model block of config/triage.yaml."""
+    path = ROOT / "config" / "triage.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, sep, rest = text.partition("\nmodel:\n")
+    block, blank, tail = rest.partition("\n\n")
+    lines = [ln for ln in block.splitlines() if not ln.strip().endswith("_threshold")
+             and "_threshold:" not in ln]
+    for name in ("crisis_threshold", "urgent_threshold", "screen_threshold", "lower_threshold"):
+        lines.append(f"  {name}: {chosen[name]:.2f}")
+    path.write_text(head + sep + "\n".join(lines) + blank + tail, encoding="utf-8")
+    print(f"wrote thresholds to {path.relative_to(ROOT)}")
 
 
 def history(data: list[Case], tc: float, tu: float) -> None:
@@ -429,14 +533,24 @@ def main() -> None:
     print(f"{len(data)} labelled texts: {dict(Counter(c.label for c in data))}")
     settings = load_rules().model
     tc, tu = settings.crisis_threshold, settings.urgent_threshold
+    c, cal = C, Calibration()
+    stored = json.loads(gzip.decompress(MODEL_PATH.read_bytes())).get("info", {})
+    if "calibration" in stored:
+        c = stored.get("C", C)
+        cal = Calibration(stored["calibration"]["temperature"],
+                          tuple(stored["calibration"]["offset"]))
     if args.cv:
-        tc, tu = cross_validate(data)
+        chosen = cross_validate(data)
+        c, cal = chosen["C"], chosen["calibration"]
+        tc, tu = chosen["crisis_threshold"], chosen["urgent_threshold"]
+        if not args.no_write:
+            update_config(chosen)
     if args.history:
         history(data, tc, tu)
     if args.score:
         score_batch(data, args.score, tc, tu, args.misses)
     if not args.no_write:
-        write(train(data), data)
+        write(train(data, c, cal), data)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,10 @@ class ModelBlock:
     enabled: bool = doc("false: rules only.")
     crisis_threshold: float = doc("crisis when P(crisis) is at least this.")
     urgent_threshold: float = doc("urgent when P(urgent) + P(crisis) is at least this.")
+    screen_threshold: float = doc("Ask the screening question when P(crisis) is at least this "
+                                  "(below crisis_threshold).")
+    lower_threshold: float = doc("A weak rule hit drops to concern when P(urgent) + P(crisis) "
+                                 "is below this (0: never).")
 
 
 @dataclass

@@ -8,10 +8,12 @@ from bot.models.clock import ClockPass  # noqa: F401  (iopbot doctor's clock hea
 from bot.models.groups import Group
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
+from bot.models.screening import ScreeningQuestion
 from bot.models.staffing import AccountProblem, FormerPhone, OnCallOverride, OnCallShift
 
 __all__ = [
     "Alert", "AlertEvent", "AuditEvent", "Base", "Counselor", "Group", "MessageLog",
     "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
     "AccountProblem", "FormerPhone", "OnCallOverride", "OnCallShift",
+    "ScreeningQuestion",
 ]

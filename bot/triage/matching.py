@@ -82,6 +82,19 @@ def contains(regex: re.Pattern[str], prepared: Prepared) -> bool:
 _WORD_START = re.compile(r"\S+")
 
 
+_GATES: dict[int, tuple[tuple[NearRule, ...], re.Pattern[str]]] = {}
+
+
+def _near_gate(near: tuple[NearRule, ...]) -> re.Pattern[str]:
+    """One regex of every rule's first term: a near rule needs all its terms, so without any
+    first term none of the rules can match (checked in one C-level scan per variant)."""
+    held = _GATES.get(id(near))
+    if held is None or held[0] is not near:
+        gate = re.compile("|".join(f"(?:{rule.terms[0].pattern})" for rule in near))
+        held = _GATES[id(near)] = (near, gate)
+    return held[1]
+
+
 def near_starts(rule: NearRule, text: str) -> list[int]:
     """Return the start offset of each place where all of rule's terms fall within its window."""
     if rule.unless is not None and rule.unless.search(text):
@@ -128,7 +141,10 @@ def scan_category(
         affirmed, negated = contains(category.regex, prepared), False
     if affirmed or not category.near:
         return affirmed, negated
+    gate = _near_gate(category.near)
     for variant in prepared.variants:
+        if not gate.search(variant):
+            continue  # no rule's first term is here, so no rule can match
         for rule in category.near:
             for start in near_starts(rule, variant):
                 if category.negatable and is_negated(variant, start, rules):

@@ -16,6 +16,16 @@ _FROM_TO = re.compile(
 )
 # "4ish", "4 ish", "4-ish" read as 4.
 _ISH = re.compile(r"(?<=\d)\s?ish(?!\w)")
+# "5, no, 6", "ocho... no, nueve", "6, maybe 7": the participant corrected or hedged upward;
+# the last number is the answer.
+_CORRECTION = (
+    r"(?:,\s*)?(?:no|nah|wait|actually|i mean|mejor|digo|perdon|maybe|probably|prob|or maybe"
+    r"|more like|quizas|tal vez)\s*(?:,\s*)?"
+)
+# "Number three." as a whole answer is the rating, not a label like "room number 3".
+_NUMBER_ALONE = re.compile(r"^number (?=\w+(?: ,)?\s*$)")
+# Ratings just past the top of the scale ("11", "like a 12") read as the top.
+_OVER_TOP = 15
 # A rating sits this close to the craving word that names it.
 _AFTER_WORD = 40
 _BEFORE_WORD = 25
@@ -44,7 +54,24 @@ def _number_regex(rules: TriageRules) -> re.Pattern[str]:
 def _value(token: str, rules: TriageRules) -> int:
     if token in rules.numbers:
         return rules.numbers[token]
-    return int(float(token) + 0.5)  # 7.5 reads as 8: round toward concern
+    value = int(float(token) + 0.5)  # 7.5 reads as 8: round toward concern
+    return 10 if 10 < value <= _OVER_TOP else value
+
+
+@functools.lru_cache(maxsize=16)
+def _spoken_regexes(rules: TriageRules) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    words = "|".join(sorted(map(re.escape, rules.numbers), key=len, reverse=True))
+    number = r"\d{1,2}" + (f"|{words}" if words else "")
+    ish = re.compile(rf"(?<!\w)({words or '(?!)'})\s?ish(?!\w)")
+    correction = re.compile(rf"(?<![\w.])(?:{number})\s*{_CORRECTION}(?P<last>{number})(?![\w.])")
+    return ish, correction
+
+
+def _spoken(text: str, rules: TriageRules) -> str:
+    """Read "sevenish" as "seven" and a corrected rating ("5, no, 6") as its last number."""
+    ish, correction = _spoken_regexes(rules)
+    text = _NUMBER_ALONE.sub("", ish.sub(r"\1", text))
+    return correction.sub(lambda m: m.group("last"), text)
 
 
 def _ends_with(regex: re.Pattern[str], text: str) -> bool:
@@ -111,7 +138,7 @@ def _zero_answer(text: str, rules: TriageRules) -> bool:
 def craving_in(prepared: Prepared, rules: TriageRules, *, expect_craving: bool) -> int | None:
     """Return the craving rating 0-10 in a prepared reply, or None."""
     for variant in prepared.variants:
-        text = _collapse_ranges(variant)
+        text = _collapse_ranges(_spoken(variant, rules))
         near = _near_craving_word(text, find_numbers(text, rules, after_at=True), rules)
         if near is not None:
             return near

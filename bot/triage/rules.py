@@ -66,12 +66,17 @@ class ModelSettings:
     """Whether the learned layer (bot/triage/model.py) runs, and its decision thresholds.
 
     The model can only raise a level: crisis when P(crisis) >= crisis_threshold, urgent when
-    P(urgent) + P(crisis) >= urgent_threshold.
+    P(urgent) + P(crisis) >= urgent_threshold. Between screen_threshold and crisis_threshold
+    the text is in the uncertain band: it gets the screening question (triage's `screen`).
+    A weak rule hit (urgent or crisis without explicit crisis words) is lowered to concern
+    when P(urgent) + P(crisis) < lower_threshold (0: never).
     """
 
     enabled: bool = False
     crisis_threshold: float = 1.0
     urgent_threshold: float = 1.0
+    screen_threshold: float = 1.0
+    lower_threshold: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,8 +286,12 @@ def _model_settings(data: Mapping[str, Any]) -> ModelSettings:
         enabled=bool(block.get("enabled", False)),
         crisis_threshold=float(block.get("crisis_threshold", 1.0)),
         urgent_threshold=float(block.get("urgent_threshold", 1.0)),
+        screen_threshold=float(block.get("screen_threshold", 1.0)),
+        lower_threshold=float(block.get("lower_threshold", 0.0)),
     )
-    for name in ("crisis_threshold", "urgent_threshold"):
+    if not 0.0 <= settings.lower_threshold < 1.0:
+        raise ValueError("model.lower_threshold: expected a probability from 0 to below 1")
+    for name in ("crisis_threshold", "urgent_threshold", "screen_threshold"):
         if not 0.0 < getattr(settings, name) <= 1.0:
             raise ValueError(f"model.{name}: expected a probability above 0 and at most 1")
     return settings

@@ -29,18 +29,20 @@ def labelled_messages() -> list[tuple[str, str | None]]:
     return messages
 
 
-def measure(repeat: int) -> float:
-    """Triage the labelled set `repeat` times and return messages per second."""
+def measure(repeat: int) -> tuple[float, float]:
+    """Triage the labelled set `repeat` times; return messages per wall second and per CPU
+    second (the CPU figure is what one core delivers when the machine is shared)."""
     rules = load_rules()
     messages = labelled_messages()
     for text, expect in messages:  # warm up caches before timing
         triage(text, expect=expect, rules=rules)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(repeat):
         for text, expect in messages:
             triage(text, expect=expect, rules=rules)
-    elapsed = time.perf_counter() - started
-    return len(messages) * repeat / elapsed
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    done = len(messages) * repeat
+    return done / elapsed, done / cpu
 
 
 def main() -> None:
@@ -49,8 +51,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     count = len(labelled_messages())
-    rate = measure(args.repeat)
-    print(f"{count} labelled messages x {args.repeat}: {rate:,.0f} messages/s on one core")
+    wall, cpu = measure(args.repeat)
+    print(
+        f"{count} labelled messages x {args.repeat}: {wall:,.0f} messages/s wall, "
+        f"{cpu:,.0f} messages per CPU second on one core"
+    )
 
 
 if __name__ == "__main__":
