@@ -31,6 +31,9 @@ from bot.sql import for_update_skip_locked, insert_ignoring_duplicates
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a row still "sending" after this was cut off mid-send
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+# How far behind its reserved slot a sender may still start a send; later, it takes a new slot.
+# In any T seconds all senders together start at most (T + LATE_SLOT) * rate + 1 sends.
+LATE_SLOT = 0.25
 
 
 @dataclass
@@ -105,11 +108,13 @@ def claim(
     return claimed, report
 
 
-def reserve_slots(session: Session, count: int, rate: float) -> list[float]:
-    """Reserve `count` send times (epoch seconds) at `rate`/s, shared by every sender process."""
+def reserve_slots(
+    session: Session, count: int, rate: float, wall: float | None = None
+) -> list[float]:
+    """Reserve `count` send times (epoch seconds, from `wall` on) at `rate`/s, for every sender."""
     if count == 0:
         return []
-    wall = datetime.now(UTC)
+    wall = datetime.fromtimestamp(time.time() if wall is None else wall, UTC)
     # Two senders starting on a fresh database must not both INSERT the single pacing row.
     insert_ignoring_duplicates(
         session, SendPacing.__table__, [{"id": 1, "next_slot_at": wall}], key=["id"]
@@ -226,7 +231,6 @@ def drain(
     report = DrainReport()
     rate = runtime.settings.send_rate
     batch = max(1, math.ceil(rate * 2))
-    last_send: float | None = None
     # Twilio answers in 100-200 ms, so one request at a time would cap a sender at 5-10 texts a
     # second whatever the configured rate: up to IOPBOT_SEND_CONCURRENCY requests overlap, each
     # still started at its paced slot.
@@ -238,19 +242,19 @@ def drain(
             with runtime.Session() as session, session.begin():
                 report.recovered += recover_stale(session, at)
                 rows, settled = claim(session, at, batch)
-                slots = reserve_slots(session, len(rows), rate) if paced else [0.0] * len(rows)
+                slots = (
+                    reserve_slots(session, len(rows), rate, time.time())
+                    if paced else [0.0] * len(rows)
+                )
             report.add(settled)
             if not rows and not (settled.dropped or settled.suppressed):
                 break
             for row, slot in zip(rows, slots, strict=True):
-                # A sender woken late (a busy machine, a lock wait) must not catch up in a burst.
-                due = slot if last_send is None or not paced else max(slot, last_send + 1 / rate)
                 while len(in_flight) >= concurrency and not in_flight[0].done():
                     report.add(in_flight.popleft().result())  # Twilio is slower than the rate
-                wait = due - time.time()
-                if wait > 0:
-                    time.sleep(wait)
-                last_send = time.time()
+                if paced:
+                    slot, start = _wait_for_slot(runtime, slot, rate)
+                    log.debug("outbox %s: slot %.6f started %.6f", row.id, slot, start)
                 in_flight.append(pool.submit(deliver, runtime, row, at))
                 while in_flight and in_flight[0].done():
                     report.add(in_flight.popleft().result())
@@ -259,6 +263,25 @@ def drain(
         while in_flight:
             report.add(in_flight.popleft().result())
     return report
+
+
+def _wait_for_slot(runtime: Runtime, slot: float, rate: float) -> tuple[float, float]:
+    """Sleep until `slot`, or a fresh one when this sender fell behind it; (slot, start).
+
+    Slots are reserved a batch ahead. A sender that falls more than LATE_SLOT behind one (a
+    busy machine, a lock wait, an oversleep, Twilio slower than the rate) must not send on it:
+    that instant is gone, and sending now would crowd the slots other senders reserved since,
+    exceeding the rate Twilio allows. The past slot is given up (a little lost throughput,
+    never a burst).
+    """
+    while True:
+        if time.time() > slot + LATE_SLOT:
+            with runtime.Session() as session, session.begin():
+                slot = reserve_slots(session, 1, rate, time.time())[0]
+        start = time.time()
+        if start >= slot:
+            return slot, start
+        time.sleep(slot - start)
 
 
 def send_now(runtime: Runtime, ids: list[int]) -> DrainReport:
