@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import socket
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.heartbeat import beat, dead_senders, holding, sender_name
 from bot.models import MessageLog, OutboxMessage, PhoneNumber, SendPacing
 from bot.outbox import flag_recipient, is_opted_out
 from bot.phones import mask, to_address
@@ -29,8 +28,9 @@ from bot.senders.base import SendError
 from bot.sql import for_update_skip_locked, insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)  # a row still "sending" after this was cut off mid-send
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+# A row still "sending" after this was cut off mid-send, even if its sender still beats (a hung
+# thread); a row whose sender is dead (bot.heartbeat) is put back at once.
+LEASE = timedelta(minutes=5)
 # How far behind its reserved slot a sender may still start a send; later, it takes a new slot.
 # In any T seconds all senders together start at most (T + LATE_SLOT) * rate + 1 sends.
 LATE_SLOT = 0.25
@@ -54,15 +54,18 @@ class DrainReport:
 
 
 def recover_stale(session: Session, now: datetime) -> int:
-    """Put rows whose sender died mid-send back in line, marked to be checked before resending."""
-    stale = session.scalars(
+    """Put rows whose sender died mid-send back in line, marked to be checked before resending.
+
+    A row is given up when its sender is dead (gone or silent, see bot.heartbeat) or, whatever
+    the sender, when it has been "sending" for longer than LEASE.
+    """
+    sending = session.scalars(
         for_update_skip_locked(
-            select(OutboxMessage).where(
-                OutboxMessage.state == "sending", OutboxMessage.claimed_at < now - LEASE
-            ),
-            session,
+            select(OutboxMessage).where(OutboxMessage.state == "sending"), session
         )
     ).all()
+    dead = dead_senders(session, {row.claimed_by for row in sending})
+    stale = [r for r in sending if r.claimed_by in dead or r.claimed_at < now - LEASE]
     for row in stale:
         row.state, row.maybe_sent, row.claimed_by = "pending", True, None
         audit.record(session, "send.recovered", now=now, subject_type="outbox", subject_id=row.id)
@@ -93,7 +96,7 @@ def claim(
         if phones
         else set()
     )
-    claimed = []
+    claimed, me = [], sender_name()
     for row in rows:
         if row.expires_at is not None and row.expires_at <= now:
             row.state, row.error = "dropped", "expired before it could be sent"
@@ -102,9 +105,11 @@ def claim(
             row.state, row.error = "suppressed", "recipient opted out"
             report.suppressed += 1
         else:
-            row.state, row.claimed_at, row.claimed_by = "sending", now, WORKER
+            row.state, row.claimed_at, row.claimed_by = "sending", now, me
             row.attempts += 1
             claimed.append(row)
+    if claimed:
+        beat(session, me)  # in the claim's transaction: a claimed row always has a live sender
     return claimed, report
 
 
@@ -236,7 +241,7 @@ def drain(
     # still started at its paced slot.
     concurrency = runtime.settings.send_concurrency
     in_flight: deque[Future[DrainReport]] = deque()
-    with ThreadPoolExecutor(concurrency, "send") as pool:
+    with holding(runtime), ThreadPoolExecutor(concurrency, "send") as pool:
         while limit is None or report.sent + report.failed + report.retried < limit:
             at = now or runtime.now()
             with runtime.Session() as session, session.begin():
@@ -293,6 +298,7 @@ def send_now(runtime: Runtime, ids: list[int]) -> DrainReport:
     with runtime.Session() as session, session.begin():
         rows, settled = claim(session, at, len(ids), ids=ids)
     report.add(settled)
-    for row in rows:
-        report.add(deliver(runtime, row, at))
+    with holding(runtime):
+        for row in rows:
+            report.add(deliver(runtime, row, at))
     return report
