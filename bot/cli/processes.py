@@ -12,9 +12,20 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot.cli.common import parse_instant, runtime
+from bot.health import SchemaBehind, require_current_schema
 from bot.migrate import upgrade
 from bot.phones import InvalidPhone, normalize_phone
 from bot.sending import send_now
+
+
+def require_schema():
+    """The runtime, once its database schema is current; else one line naming `db upgrade`."""
+    rt = runtime()
+    try:
+        require_current_schema(rt.engine)
+    except SchemaBehind as exc:
+        raise click.ClickException(str(exc)) from None
+    return rt
 
 
 @click.command("web")
@@ -26,6 +37,7 @@ def web_command(host: str, port: int, workers: int) -> None:
     """Serve the webhook with gunicorn."""
     from bot.gunicorn_app import serve
 
+    require_schema()
     serve(current_app._get_current_object(), host=host, port=port, workers=workers)
 
 
@@ -35,7 +47,7 @@ def scheduler_command() -> None:
     """Run the clock process (the one and only scheduler)."""
     from schedules.clock import build_scheduler
 
-    rt = runtime()
+    rt = require_schema()
     click.echo(f"clock: a pass every {rt.settings.tick_seconds:g}s; Ctrl-C to stop", err=True)
     try:
         build_scheduler(rt).start()
