@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.models.messaging import Sender
@@ -30,6 +30,7 @@ HEARTBEAT = 5.0  # seconds between beats while a sender holds claimed rows
 # Longer than a Twilio request (IOPBOT_SEND_TIMEOUT, 10 s) plus a missed beat or two, so a
 # sender waiting on a slow Twilio is never taken for dead while its request may still land.
 DEAD_AFTER = timedelta(seconds=20)
+FORGET_AFTER = timedelta(days=1)  # a sender silent this long is forgotten (its lease is long over)
 
 
 def sender_name() -> str:
@@ -46,9 +47,11 @@ def beat(session: Session, name: str | None = None) -> None:
     """Record that sender `name` (default: this process) is alive now."""
     name = name or sender_name()
     at = wall()
-    if not insert_ignoring_duplicates(
+    if insert_ignoring_duplicates(
         session, Sender.__table__, [{"name": name, "beat_at": at}], key=["name"]
-    ):
+    ):  # a new process: forget the long-gone ones, so the table stays a handful of rows
+        session.execute(delete(Sender).where(Sender.beat_at < at - FORGET_AFTER))
+    else:
         session.execute(update(Sender).where(Sender.name == name).values(beat_at=at))
 
 

@@ -240,3 +240,15 @@ def test_a_sender_beats_while_it_holds_rows(runtime, clock, twilio, db_session, 
     beats = db_session.scalars(select(Sender)).all()
     assert [b.name for b in beats] == [sender_name()]
     assert datetime.now(UTC) - beats[0].beat_at < timedelta(seconds=0.4)
+
+
+def test_long_gone_senders_are_forgotten_when_a_new_one_starts(
+    runtime, clock, twilio, db_session
+):
+    with runtime.Session() as s, s.begin():
+        s.add(Sender(name="old-box:17", beat_at=datetime.now(UTC) - timedelta(days=2)))
+        s.add(Sender(name="recent-box:18", beat_at=datetime.now(UTC) - timedelta(hours=1)))
+    queue(runtime, clock)
+    assert drain(runtime).sent == 1
+    names = set(db_session.scalars(select(Sender.name)))
+    assert names == {"recent-box:18", sender_name()}
