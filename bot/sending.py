@@ -59,13 +59,21 @@ def recover_stale(session: Session, now: datetime) -> int:
     A row is given up when its sender is dead (gone or silent, see bot.heartbeat) or, whatever
     the sender, when it has been "sending" for longer than LEASE.
     """
-    sending = session.scalars(
+    sending = session.execute(
+        select(OutboxMessage.id, OutboxMessage.claimed_by, OutboxMessage.claimed_at)
+        .where(OutboxMessage.state == "sending")
+    ).all()
+    dead = dead_senders(session, {claimant for _, claimant, _ in sending})
+    ids = [i for i, claimant, at in sending
+           if claimant in dead or (at is not None and at < now - LEASE)]
+    if not ids:  # rows live senders hold are only read, never locked
+        return 0
+    stale = session.scalars(
         for_update_skip_locked(
-            select(OutboxMessage).where(OutboxMessage.state == "sending"), session
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                        OutboxMessage.state == "sending"), session
         )
     ).all()
-    dead = dead_senders(session, {row.claimed_by for row in sending})
-    stale = [r for r in sending if r.claimed_by in dead or r.claimed_at < now - LEASE]
     for row in stale:
         row.state, row.maybe_sent, row.claimed_by = "pending", True, None
         audit.record(session, "send.recovered", now=now, subject_type="outbox", subject_id=row.id)
