@@ -107,10 +107,10 @@ def check_database(settings: Settings, now: Callable[[], datetime]) -> Iterator[
 
 def check_clock(Session, settings: Settings, now: datetime) -> Check:  # noqa: N803
     """The clock process finished a pass within CLOCK_TICKS ticks."""
-    from bot.clock_status import last_clock_pass
+    from bot.health import last_pass
 
     with Session() as session:
-        last = last_clock_pass(session)
+        last = last_pass(session)
     fix = "start the clock process (`iopbot scheduler`, the Procfile's `clock`), exactly one"
     if last is None:
         return Check("clock", FAIL, "no clock pass recorded yet", fix)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import socket
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.heartbeat import beat, dead_senders, holding, sender_name
 from bot.models import MessageLog, OutboxMessage, PhoneNumber, SendPacing
 from bot.outbox import flag_recipient, is_opted_out
 from bot.phones import mask, to_address
@@ -30,8 +29,12 @@ from bot.services.delivery import note_account_error
 from bot.sql import for_update_skip_locked, insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)  # a row still "sending" after this was cut off mid-send
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+# A row still "sending" after this was cut off mid-send, even if its sender still beats (a hung
+# thread); a row whose sender is dead (bot.heartbeat) is put back at once.
+LEASE = timedelta(minutes=5)
+# How far behind its reserved slot a sender may still start a send; later, it takes a new slot.
+# In any T seconds all senders together start at most (T + LATE_SLOT) * rate + 1 sends.
+LATE_SLOT = 0.25
 
 
 @dataclass
@@ -52,13 +55,24 @@ class DrainReport:
 
 
 def recover_stale(session: Session, now: datetime) -> int:
-    """Put rows whose sender died mid-send back in line, marked to be checked before resending."""
+    """Put rows whose sender died mid-send back in line, marked to be checked before resending.
+
+    A row is given up when its sender is dead (gone or silent, see bot.heartbeat) or, whatever
+    the sender, when it has been "sending" for longer than LEASE.
+    """
+    sending = session.execute(
+        select(OutboxMessage.id, OutboxMessage.claimed_by, OutboxMessage.claimed_at)
+        .where(OutboxMessage.state == "sending")
+    ).all()
+    dead = dead_senders(session, {claimant for _, claimant, _ in sending})
+    ids = [i for i, claimant, at in sending
+           if claimant in dead or (at is not None and at < now - LEASE)]
+    if not ids:  # rows live senders hold are only read, never locked
+        return 0
     stale = session.scalars(
         for_update_skip_locked(
-            select(OutboxMessage).where(
-                OutboxMessage.state == "sending", OutboxMessage.claimed_at < now - LEASE
-            ),
-            session,
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                        OutboxMessage.state == "sending"), session
         )
     ).all()
     for row in stale:
@@ -91,7 +105,7 @@ def claim(
         if phones
         else set()
     )
-    claimed = []
+    claimed, me = [], sender_name()
     for row in rows:
         if row.expires_at is not None and row.expires_at <= now:
             row.state, row.error = "dropped", "expired before it could be sent"
@@ -100,17 +114,21 @@ def claim(
             row.state, row.error = "suppressed", "recipient opted out"
             report.suppressed += 1
         else:
-            row.state, row.claimed_at, row.claimed_by = "sending", now, WORKER
+            row.state, row.claimed_at, row.claimed_by = "sending", now, me
             row.attempts += 1
             claimed.append(row)
+    if claimed:
+        beat(session, me)  # in the claim's transaction: a claimed row always has a live sender
     return claimed, report
 
 
-def reserve_slots(session: Session, count: int, rate: float) -> list[float]:
-    """Reserve `count` send times (epoch seconds) at `rate`/s, shared by every sender process."""
+def reserve_slots(
+    session: Session, count: int, rate: float, wall: float | None = None
+) -> list[float]:
+    """Reserve `count` send times (epoch seconds, from `wall` on) at `rate`/s, for every sender."""
     if count == 0:
         return []
-    wall = datetime.now(UTC)
+    wall = datetime.fromtimestamp(time.time() if wall is None else wall, UTC)
     # Two senders starting on a fresh database must not both INSERT the single pacing row.
     insert_ignoring_duplicates(
         session, SendPacing.__table__, [{"id": 1, "next_slot_at": wall}], key=["id"]
@@ -228,31 +246,30 @@ def drain(
     report = DrainReport()
     rate = runtime.settings.send_rate
     batch = max(1, math.ceil(rate * 2))
-    last_send: float | None = None
     # Twilio answers in 100-200 ms, so one request at a time would cap a sender at 5-10 texts a
     # second whatever the configured rate: up to IOPBOT_SEND_CONCURRENCY requests overlap, each
     # still started at its paced slot.
     concurrency = runtime.settings.send_concurrency
     in_flight: deque[Future[DrainReport]] = deque()
-    with ThreadPoolExecutor(concurrency, "send") as pool:
+    with holding(runtime), ThreadPoolExecutor(concurrency, "send") as pool:
         while limit is None or report.sent + report.failed + report.retried < limit:
             at = now or runtime.now()
             with runtime.Session() as session, session.begin():
                 report.recovered += recover_stale(session, at)
                 rows, settled = claim(session, at, batch)
-                slots = reserve_slots(session, len(rows), rate) if paced else [0.0] * len(rows)
+                slots = (
+                    reserve_slots(session, len(rows), rate, time.time())
+                    if paced else [0.0] * len(rows)
+                )
             report.add(settled)
             if not rows and not (settled.dropped or settled.suppressed):
                 break
             for row, slot in zip(rows, slots, strict=True):
-                # A sender woken late (a busy machine, a lock wait) must not catch up in a burst.
-                due = slot if last_send is None or not paced else max(slot, last_send + 1 / rate)
                 while len(in_flight) >= concurrency and not in_flight[0].done():
                     report.add(in_flight.popleft().result())  # Twilio is slower than the rate
-                wait = due - time.time()
-                if wait > 0:
-                    time.sleep(wait)
-                last_send = time.time()
+                if paced:
+                    slot, start = _wait_for_slot(runtime, slot, rate)
+                    log.debug("outbox %s: slot %.6f started %.6f", row.id, slot, start)
                 in_flight.append(pool.submit(deliver, runtime, row, at))
                 while in_flight and in_flight[0].done():
                     report.add(in_flight.popleft().result())
@@ -261,6 +278,25 @@ def drain(
         while in_flight:
             report.add(in_flight.popleft().result())
     return report
+
+
+def _wait_for_slot(runtime: Runtime, slot: float, rate: float) -> tuple[float, float]:
+    """Sleep until `slot`, or a fresh one when this sender fell behind it; (slot, start).
+
+    Slots are reserved a batch ahead. A sender that falls more than LATE_SLOT behind one (a
+    busy machine, a lock wait, an oversleep, Twilio slower than the rate) must not send on it:
+    that instant is gone, and sending now would crowd the slots other senders reserved since,
+    exceeding the rate Twilio allows. The past slot is given up (a little lost throughput,
+    never a burst).
+    """
+    while True:
+        if time.time() > slot + LATE_SLOT:
+            with runtime.Session() as session, session.begin():
+                slot = reserve_slots(session, 1, rate, time.time())[0]
+        start = time.time()
+        if start >= slot:
+            return slot, start
+        time.sleep(slot - start)
 
 
 def send_now(runtime: Runtime, ids: list[int]) -> DrainReport:
@@ -272,6 +308,7 @@ def send_now(runtime: Runtime, ids: list[int]) -> DrainReport:
     with runtime.Session() as session, session.begin():
         rows, settled = claim(session, at, len(ids), ids=ids)
     report.add(settled)
-    for row in rows:
-        report.add(deliver(runtime, row, at))
+    with holding(runtime):
+        for row in rows:
+            report.add(deliver(runtime, row, at))
     return report

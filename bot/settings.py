@@ -89,6 +89,10 @@ class Settings:
             raise SettingsError(
                 f"DATABASE_URL is not a database URL: {self.database_url!r}"
             ) from None
+        except ValueError:  # not echoed: the URL may hold a password
+            raise SettingsError("DATABASE_URL has a port that is not a number") from None
+        if url.port is not None and not 0 < url.port < 65536:
+            raise SettingsError(f"DATABASE_URL has port {url.port}: it must be 1 to 65535")
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise SettingsError("DATABASE_URL must be a sqlite:// or postgresql:// URL")
         if self.twilio_account_sid and not ACCOUNT_SID.match(self.twilio_account_sid):

@@ -8,9 +8,9 @@ import re
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.paging import send_pages_soon
 from bot.phones import InvalidPhone, split_address
 from bot.runtime import current
-from bot.sending import send_now
 from handlers.dispatch import handle_inbound
 from handlers.signature import is_authentic
 from handlers.turn import InboundMessage
@@ -43,7 +43,7 @@ def clean_body(body: str) -> str:
 
 @bp.post("/twilio/messages")
 def incoming_message() -> Response:
-    """Receive one text, answer inline, and page staff right after the response if needed."""
+    """Receive one text, answer inline, and hand any staff pages to the page sender."""
     runtime = current()
     if not is_authentic(request, runtime.settings):
         return plain("invalid Twilio signature", 403)
@@ -70,16 +70,7 @@ def incoming_message() -> Response:
         turn = handle_inbound(session, runtime, message, message.received_at)
     if turn is None:
         return twiml([])
-    response = twiml(turn.replies)
-    if turn.page_ids:
-        pages = list(turn.page_ids)
-        response.call_on_close(lambda: _send_pages(runtime, pages))
-    return response
-
-
-def _send_pages(runtime, ids: list[int]) -> None:
-    """Send staff pages now; on any failure the clock's next drain sends them."""
-    try:
-        send_now(runtime, ids)
-    except Exception:  # the outbox rows stay pending and are retried by the clock
-        log.exception("immediate page send failed; the clock will retry outbox %s", ids)
+    # Pages are committed; this process's page sender sends them while we answer (a worker
+    # never waits on Twilio). Any it cannot send stay pending for the clock.
+    send_pages_soon(runtime, list(turn.page_ids))
+    return twiml(turn.replies)

@@ -22,20 +22,8 @@ def tick(runtime: Runtime) -> None:
     except Exception:
         log.exception("clock tick failed; the next tick will retry")
         return
-    _heartbeat(runtime)
     if report.sending.sent or any(report.counts.values()):  # quiet when nothing happened
         log.info("tick: %s", report.summary().replace("\n", ", "))
-
-
-def _heartbeat(runtime: Runtime) -> None:
-    """Record that a pass finished, for `iopbot doctor` (a failure here never stops the clock)."""
-    from bot.clock_status import record_clock_pass
-
-    try:
-        with runtime.Session() as session, session.begin():
-            record_clock_pass(session, runtime.now())
-    except Exception:
-        log.exception("could not record the clock pass")
 
 
 def build_scheduler(runtime: Runtime, *, background: bool = False) -> BaseScheduler:

@@ -48,17 +48,24 @@ def sweep(session: Session, runtime: Runtime, now: datetime) -> dict[str, int]:
     counts["sessions_added"] = materialize_weekly(session, config, now)
     counts["resumed"] = resume_expired_pauses(session, now)
     counts["withdrawn"] = withdraw_discharged(session, now)
-    counts.update(plan(session, config, mark, now))
+    counts.update(plan(session, config, mark, now, present=runtime.now()))
     counts["superseded"] = supersede_reminders(session, now)
     counts.update(fire_due(session, program, config, now))
     counts.update(mark_missed(session, runtime, now, config.missed_before_alert))
-    counts["fires_pruned"] = prune_fires(session, now)
+    counts["fires_pruned"] = prune_fires(session, min(now, runtime.now()))
     return {key: value for key, value in counts.items() if value}
 
 
-def plan(session: Session, config: ScheduleConfig, mark: PlannerMark, now: datetime
-         ) -> dict[str, int]:
-    """Plan fires due between the last planned instant and `now` + lookahead; move the mark."""
+def plan(session: Session, config: ScheduleConfig, mark: PlannerMark, now: datetime,
+         present: datetime | None = None) -> dict[str, int]:
+    """Plan fires due between the last planned instant and `now` + lookahead; move the mark.
+
+    The mark never moves past the real `present` (+ lookahead): a pass as of a later instant
+    (`iopbot dispatch --at` in the future, or a mistyped year) plans and fires what is due then,
+    but must not make the clock skip planning until that instant comes. Planning again what it
+    planned is harmless: fires are inserted with ON CONFLICT DO NOTHING.
+    """
+    present = present or now
     start = mark.through or (now - timedelta(minutes=1))  # first pass: what is due now
     start = max(start, now - config.max_catch_up)
     end = now + config.lookahead
@@ -68,8 +75,8 @@ def plan(session: Session, config: ScheduleConfig, mark: PlannerMark, now: datet
         counts["checkins_planned"] = plan_checkins(session, start, end, now)
     counts["reminders_planned"] = plan_reminders(
         session, config.reminder_offsets, start, max(start, end), now, fresh_since)
-    mark.through = max(end, mark.through or end)
-    mark.ran_at = max(now, mark.ran_at or now)
+    mark.through = min(max(end, mark.through or end), present + config.lookahead)
+    mark.ran_at = min(max(now, mark.ran_at or now), present)
     return counts
 
 

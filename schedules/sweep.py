@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.health import record_pass
 from bot.runtime import Runtime
 from bot.sending import DrainReport, drain
 
@@ -65,6 +66,10 @@ def run_sweeps(runtime: Runtime, now: datetime) -> dict[str, int]:
 def run_pass(runtime: Runtime, now: datetime | None = None, *, paced: bool = True) -> PassReport:
     """Sweep as of `now` (default: the runtime clock), then drain the outbox as of then."""
     at = now or runtime.now()
+    with runtime.Session() as session, session.begin():
+        record_pass(session, runtime.now())  # the real present, even for a pass `--at` another
     report = PassReport(at=at, counts=run_sweeps(runtime, at))
     report.sending = drain(runtime, now=at, paced=paced)
+    with runtime.Session() as session, session.begin():
+        record_pass(session, runtime.now())  # a long drain still counts as a live clock
     return report

@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import build_runtime, create_app
 from bot.models import Base
+from bot.paging import wait_for_pages
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.twilio_fake import FakeTwilio
@@ -180,7 +181,8 @@ def post_twilio(client, settings: Settings) -> Callable:
     def post(path: str, **form: str):
         signature = sign(PUBLIC_BASE_URL + path, form, settings.twilio_auth_token)
         response = client.post(path, data=form, headers={"X-Twilio-Signature": signature})
-        response.close()  # as a WSGI server does: runs call_on_close work (crisis pages)
+        response.close()  # as a WSGI server does: runs call_on_close work
+        wait_for_pages()  # pages go out on the page sender's threads; let them finish
         return response
 
     return post

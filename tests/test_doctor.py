@@ -12,9 +12,9 @@ from werkzeug.serving import make_server
 
 from bot.app import build_runtime, create_app
 from bot.cli import build_group
-from bot.clock_status import record_clock_pass
 from bot.db import make_engine
 from bot.doctor import FAIL, OK, SKIP, run_checks
+from bot.health import record_pass
 from bot.migrate import upgrade
 from bot.settings import Settings
 
@@ -34,7 +34,7 @@ def beat(settings: Settings, when: datetime) -> None:
     """Record a finished clock pass at `when`."""
     rt = build_runtime(settings)
     with rt.Session() as session, session.begin():
-        record_clock_pass(session, when)
+        record_pass(session, when)
     rt.engine.dispose()
 
 

@@ -6,12 +6,18 @@ next attempt first asks Twilio (messages.list by To) whether the text already we
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.heartbeat import DEAD_AFTER, sender_name
 from bot.models import AuditEvent, OutboxMessage
+from bot.models.messaging import Sender
 from bot.outbox import enqueue
 from bot.senders import build_transport
 from bot.sending import LEASE, claim, drain
@@ -149,3 +155,100 @@ def test_yesterdays_identical_text_is_outside_the_lookback(runtime, clock, twili
     assert drain(runtime).sent == 1
     assert len(twilio.messages) == 2
     assert row(db_session, rid).twilio_sid == twilio.messages[1]["sid"]
+
+
+# A dead sender's rows are free at once, not after LEASE (bot.heartbeat). -----------------------
+
+
+def claim_in_a_process_that_dies(runtime, clock, database_url, tmp_path) -> list[int]:
+    """Claim every due row in a real process (committed, heartbeat written), then kill -9 it."""
+    code = (
+        "import os, signal\n"
+        "from datetime import datetime\n"
+        "from bot.app import build_runtime\n"
+        "from bot.settings import Settings\n"
+        "from bot.sending import claim\n"
+        "rt = build_runtime(Settings.from_env())\n"
+        f"at = datetime.fromisoformat({clock().isoformat()!r})\n"
+        "with rt.Session() as s, s.begin():\n"
+        "    rows, _ = claim(s, at, 10)\n"
+        "    print(' '.join(str(r.id) for r in rows), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "IOPBOT_TRANSPORT": "console"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    return [int(x) for x in done.stdout.split()]
+
+
+def test_a_row_held_by_a_killed_sender_goes_out_at_once(
+    runtime, clock, twilio, db_session, database_url, tmp_path
+):
+    rid = queue(runtime, clock)
+    assert claim_in_a_process_that_dies(runtime, clock, database_url, tmp_path) == [rid]
+    assert row(db_session, rid).state == "sending"
+    report = drain(runtime)  # no lease wait: the claimant's process is gone
+    assert (report.recovered, report.sent) == (1, 1)
+    assert len(twilio.messages) == 1
+    assert (row(db_session, rid).state, row(db_session, rid).attempts) == ("sent", 2)
+
+
+def test_a_killed_senders_row_that_twilio_accepted_is_reconciled_not_resent(
+    runtime, clock, twilio, db_session, database_url, tmp_path
+):
+    rid = queue(runtime, clock)
+    claim_in_a_process_that_dies(runtime, clock, database_url, tmp_path)
+    sid = twilio_accepts(twilio)  # its request had reached Twilio before it died
+    report = drain(runtime)
+    assert (report.recovered, report.sent) == (1, 1)
+    assert len(twilio.messages) == 1
+    assert row(db_session, rid).twilio_sid == sid
+
+
+def other_host_claims(runtime, clock, beat_age: timedelta) -> int:
+    """A row claimed by a sender on another machine whose last beat was `beat_age` ago."""
+    rid = queue(runtime, clock)
+    with runtime.Session() as s, s.begin():
+        (r,), _ = claim(s, clock(), 10)
+        r.claimed_by = "elsewhere:4242"
+        s.add(Sender(name="elsewhere:4242", beat_at=datetime.now(UTC) - beat_age))
+    return rid
+
+
+def test_a_row_held_by_a_silent_sender_elsewhere_is_free_after_dead_after(
+    runtime, clock, twilio, db_session
+):
+    rid = other_host_claims(runtime, clock, DEAD_AFTER + timedelta(seconds=1))
+    assert drain(runtime).recovered == 1
+    assert row(db_session, rid).state == "sent"
+
+
+def test_a_row_held_by_a_live_sender_elsewhere_is_left_alone(
+    runtime, clock, twilio, db_session
+):
+    rid = other_host_claims(runtime, clock, timedelta(seconds=1))
+    assert (drain(runtime).recovered, twilio.requests) == (0, [])
+    assert row(db_session, rid).state == "sending"
+
+
+def test_a_sender_beats_while_it_holds_rows(runtime, clock, twilio, db_session, monkeypatch):
+    monkeypatch.setattr("bot.heartbeat.HEARTBEAT", 0.05)
+    queue(runtime, clock)
+    twilio.delay_next(0.5)  # Twilio slow: the sender holds the row for a while
+    assert drain(runtime).sent == 1
+    beats = db_session.scalars(select(Sender)).all()
+    assert [b.name for b in beats] == [sender_name()]
+    assert datetime.now(UTC) - beats[0].beat_at < timedelta(seconds=0.4)
+
+
+def test_long_gone_senders_are_forgotten_when_a_new_one_starts(
+    runtime, clock, twilio, db_session
+):
+    with runtime.Session() as s, s.begin():
+        s.add(Sender(name="old-box:17", beat_at=datetime.now(UTC) - timedelta(days=2)))
+        s.add(Sender(name="recent-box:18", beat_at=datetime.now(UTC) - timedelta(hours=1)))
+    queue(runtime, clock)
+    assert drain(runtime).sent == 1
+    names = set(db_session.scalars(select(Sender.name)))
+    assert names == {"recent-box:18", sender_name()}

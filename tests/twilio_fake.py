@@ -148,6 +148,7 @@ class FakeTwilio:
         # What `iopbot doctor` looks up: the account's numbers and Messaging Services.
         self.phone_numbers: set[str] = {"+15005550006"}
         self.messaging_services: set[str] = set()
+        self._stall_until = 0.0  # time.monotonic() before which every request is held
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -213,6 +214,7 @@ class FakeTwilio:
             self._scripts.clear()
             self.phone_numbers = {"+15005550006"}
             self.messaging_services = set()
+            self._stall_until = 0.0
 
     def wait_for(self, n: int, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Block until at least n messages were accepted; return them or raise TimeoutError."""
@@ -238,6 +240,27 @@ class FakeTwilio:
     def delay_next(self, seconds: float, *, to: str | None = None, times: int = 1) -> None:
         """Accept the next matching creates but answer only after `seconds`."""
         self._script(_Script("delay", to, times, seconds=seconds))
+
+    def stall(self, seconds: float = float("inf")) -> None:
+        """Be slow for `seconds` from now (default: until resume()): every request arriving
+        meanwhile is held until then, and only then handled; a create is accepted then, even
+        if the client gave up waiting, as Twilio would."""
+        with self._lock:
+            self._stall_until = time.monotonic() + seconds
+
+    def resume(self) -> None:
+        """End a stall now: held requests are handled."""
+        with self._lock:
+            self._stall_until = 0.0
+
+    def wait_out_stall(self) -> None:
+        """Hold the calling request until any stall is over (called by the server threads)."""
+        while True:
+            with self._lock:
+                left = self._stall_until - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.01))
 
     def drop_connection_next(self, *, to: str | None = None, times: int = 1) -> None:
         """Close the socket without answering the next matching creates (nothing accepted)."""
@@ -528,6 +551,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(parse_qs(raw, keep_blank_values=True))
 
     def _serve(self, form: dict[str, list[str]]) -> None:
+        self.server.fake.wait_out_stall()
         answer = self.server.fake.handle(self.command, self.path, self.headers, form)
         if answer.delay:
             time.sleep(answer.delay)

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot.cli.common import parse_instant, runtime
+from bot.health import SchemaBehind, require_current_schema
 from bot.migrate import upgrade
 from bot.phones import InvalidPhone, normalize_phone
 from bot.sending import send_now
@@ -28,6 +29,16 @@ def _warm(rt) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+def require_schema():
+    """The runtime, once its database schema is current; else one line naming `db upgrade`."""
+    rt = runtime()
+    try:
+        require_current_schema(rt.engine)
+    except SchemaBehind as exc:
+        raise click.ClickException(str(exc)) from None
+    return rt
+
+
 @click.command("web")
 @with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -38,7 +49,8 @@ def web_command(host: str, port: int, workers: int) -> None:
     from bot.gunicorn_app import serve
 
     app = current_app._get_current_object()
-    _warm(app.extensions["iopbot"])
+    rt = require_schema()
+    _warm(rt)
     serve(app, host=host, port=port, workers=workers)
 
 
@@ -48,7 +60,7 @@ def scheduler_command() -> None:
     """Run the clock process (the one and only scheduler)."""
     from schedules.clock import build_scheduler
 
-    rt = runtime()
+    rt = require_schema()
     click.echo(f"clock: a pass every {rt.settings.tick_seconds:g}s; Ctrl-C to stop", err=True)
     try:
         build_scheduler(rt).start()

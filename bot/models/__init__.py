@@ -4,7 +4,6 @@ from bot.models import family, schedule  # noqa: F401  (feature tables register 
 from bot.models.alerts import Alert, AlertEvent
 from bot.models.audit import AuditEvent
 from bot.models.base import Base, UTCDateTime, utcnow
-from bot.models.clock import ClockPass  # noqa: F401  (iopbot doctor's clock heartbeat)
 from bot.models.groups import Group
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber

@@ -80,3 +80,12 @@ class SendPacing(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     next_slot_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Sender(Base):
+    """A process that claims outbox rows; its beat shows the rows it holds are in hand."""
+
+    __tablename__ = "senders"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)  # host:pid
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -21,6 +21,9 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 LEVEL_RANK = {"concern": 1, "urgent": 2, "crisis": 3}
 FOLLOW_UP_WINDOW = timedelta(hours=24)  # a new text this soon joins the open alert it echoes
+# Staff hear about more texts on an alert at most once per window after its first page: a
+# flood of texts from one number is one "texted again" page per window, not a page per text.
+FOLD_WINDOW = timedelta(minutes=5)
 
 
 @dataclass
@@ -83,11 +86,13 @@ def page(
     tag: str,
     action: str,
     now: datetime,
+    send_at: datetime | None = None,
 ) -> list[int]:
-    """Queue `body` to each counselor once per (alert, tag); log an AlertEvent and audit each."""
+    """Queue `body` to each counselor once per (alert, tag), from `send_at` (default: now);
+    log an AlertEvent and audit each."""
     ids = []
     priority = PRIORITY_CRISIS if alert.level == "crisis" else PRIORITY_ALERT
-    not_before = staff_send_time(runtime, alert.level, now)
+    not_before = staff_send_time(runtime, alert.level, send_at or now)
     for counselor in counselors:
         row = enqueue(
             session, to=counselor.phone, body=body, kind=f"alert.{alert.level}",
@@ -191,5 +196,17 @@ def follow_up(
         return []
     key = "alert.staff.again" if alert.state == "acknowledged" else "alert.staff.again_open"
     body = staff_text(session, runtime, alert, key)
-    return page(session, runtime, alert, people, body=body, tag=f"msg{message_log_id}",
-                action="notified", now=now)
+    # At most one "texted again" page per FOLD_WINDOW (windows counted from the alert's
+    # creation). The page's dedupe key names its window, so with several web workers the
+    # INSERT ... ON CONFLICT decides: the first repeat in a window pages at once (a second
+    # crisis text may say more: err toward telling); later ones, the window's page already
+    # queued, are folded into one page when the next window opens.
+    window = int((now - alert.created_at) / FOLD_WINDOW)
+    ids = page(session, runtime, alert, people, body=body, tag=f"again{window}",
+               action="notified", now=now)
+    if ids:
+        return ids
+    later = alert.created_at + FOLD_WINDOW * (window + 1)
+    page(session, runtime, alert, people, body=body, tag=f"again{window + 1}",
+         action="notified", now=now, send_at=later)
+    return []  # nothing to send now: the clock sends the folded page when its window opens

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from a checkout
 
-from bot.models import Base, Counselor, Participant  # noqa: E402
+from bot.migrate import upgrade  # noqa: E402
+from bot.models import Counselor, Participant  # noqa: E402
 from tests.bench.pg_schema import drop_schema, free_port, make_schema  # noqa: E402
 
 IOPBOT = str(Path(sys.executable).with_name("iopbot"))
@@ -45,7 +46,7 @@ BODY = re.compile(r"^Alert \d+ CRISIS: P(\d{4}) B\. ")
 def seed(url: str, count: int) -> tuple[list[str], str, str]:
     """Tables plus `count` participants of one counselor and an on-call counselor."""
     engine = create_engine(url)
-    Base.metadata.create_all(engine)
+    upgrade(engine)  # `iopbot web` and `scheduler` refuse an unmigrated database
     now = datetime.now(UTC)
     with Session(engine) as session, session.begin():
         counselor = Counselor(name="Jordan Lee", phone="+14155559001", created_at=now)

@@ -12,7 +12,7 @@ from alembic import op
 import bot.models.base
 
 revision = "program_staffing"
-down_revision = "ops_clock_pass"
+down_revision = "d463c56c8504"
 branch_labels = None
 depends_on = None
 
