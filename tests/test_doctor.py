@@ -166,3 +166,16 @@ def test_public_url_with_the_wrong_address_or_token(settings, served):
     nowhere = settings.with_overrides(public_base_url="http://127.0.0.1:1")
     status, line = checks(nowhere)["/twilio/status"]
     assert status == FAIL and "unreachable" in line and "PUBLIC_BASE_URL" in line
+
+
+def test_each_clock_tick_records_its_pass(runtime, clock):
+    from bot.clock_status import last_clock_pass
+    from schedules.clock import tick
+
+    with runtime.Session() as session:
+        assert last_clock_pass(session) is None
+    tick(runtime)
+    clock.advance(seconds=30)
+    tick(runtime)
+    with runtime.Session() as session:
+        assert last_clock_pass(session) == clock()
