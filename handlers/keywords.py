@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import Counselor, OutboxMessage, PhoneNumber
-from bot.outbox import PRIORITY_ALERT, cancel_pending, enqueue
+from bot.outbox import PRIORITY_ALERT, cancel_pending, enqueue, mark_opted_out
 from bot.rules.keywords import keyword_of, normalize
 from handlers import crisis
 from handlers.turn import Turn
@@ -17,11 +17,8 @@ from handlers.turn import Turn
 
 def set_opted_out(session: Session, phone: str, now: datetime, source: str) -> bool:
     """Opt `phone` out and withdraw its unsent texts; False if it already was."""
-    number = session.get(PhoneNumber, phone) or PhoneNumber(phone=phone, opted_out=False)
-    session.add(number)
-    if number.opted_out:
+    if not mark_opted_out(session, phone, now):  # race-free: never a duplicate-key error
         return False
-    number.opted_out, number.opted_out_at = True, now
     cancel_pending(session, where=OutboxMessage.to_phone == phone, reason="recipient opted out")
     audit.record(session, "phone.opted_out", now=now, actor=source, phone=phone)
     return True
@@ -29,10 +26,14 @@ def set_opted_out(session: Session, phone: str, now: datetime, source: str) -> b
 
 def set_opted_in(session: Session, phone: str, now: datetime, source: str) -> bool:
     """Opt `phone` back in; False if it was not opted out."""
-    number = session.get(PhoneNumber, phone)
-    if number is None or not number.opted_out:
+    opted_in = session.execute(
+        update(PhoneNumber)
+        .where(PhoneNumber.phone == phone, PhoneNumber.opted_out)
+        .values(opted_out=False, opted_in_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not opted_in.rowcount:
         return False
-    number.opted_out, number.opted_in_at = False, now
     audit.record(session, "phone.opted_in", now=now, actor=source, phone=phone)
     return True
 
