@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(database_url: str, **kwargs) -> Engine:
-    """Create an engine for `database_url` (SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE)."""
+    """Create an engine for `database_url` (SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE).
+
+    Errors never carry PHI into a log: SQL parameters are hidden and the driver's own message
+    is cut to its first line with quoted values and long digit runs removed.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(database_url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(database_url, **kwargs)
+    event.listen(engine, "handle_error", _scrub_driver_error)
+    return engine
+
+
+# A quoted value in a driver message, unless it names a schema object ("constraint "uq_x"").
+_QUOTED = re.compile(r"""(?<!constraint )(?<!relation )(?<!column )(?<!table )(?<!index )"""
+                     r"""("[^"\n]*"|'[^'\n]*')""")
+_DIGITS = re.compile(r"\+?\d[\d ()-]{5,}\d")
+
+
+def scrub_driver_message(message: str) -> str:
+    """The first line of a driver error, without quoted values or phone-like digits.
+
+    PostgreSQL adds `DETAIL:  Key (phone)=(+1415...)` and `CONTEXT:` lines, and quotes the
+    offending value in messages such as `invalid input syntax for type integer: "..."`.
+    """
+    first = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
+    return _DIGITS.sub("…", _QUOTED.sub('"…"', first))
+
+
+def _scrub_driver_error(context) -> None:
+    original = context.original_exception
+    try:
+        original.args = (scrub_driver_message(str(original)),)
+    except Exception:  # an exception type that refuses new args keeps its own
+        pass
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

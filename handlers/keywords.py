@@ -56,10 +56,23 @@ def warn_colleagues(turn: Turn) -> None:
         )
 
 
+# Twilio Advanced Opt-Out tells us (OptOutType) when it matched a keyword and answered itself.
+TWILIO_OPT_OUT_TYPES = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
+
+
 def handle(turn: Turn) -> bool:
-    """Answer STOP/START/HELP words and plain opt-out phrases."""
-    kind = keyword_of(turn.message.body)
+    """Answer STOP/START/HELP words and plain opt-out phrases.
+
+    When Twilio's Advanced Opt-Out already answered (OptOutType), the change is recorded and
+    the crisis check still runs, but we send no second confirmation.
+    """
+    by_twilio = TWILIO_OPT_OUT_TYPES.get(turn.message.opt_out_type or "")
+    kind = by_twilio or keyword_of(turn.message.body)
     phone, now = turn.message.phone, turn.now
+
+    def confirm(intent: str, key: str | None) -> bool:
+        return turn.answer(intent, None if by_twilio else key)
+
     if kind == "opt_out":
         in_crisis = crisis.behind_opt_out(turn)
         if set_opted_out(turn.session, phone, now, f"{turn.party.kind}:text"):
@@ -68,16 +81,16 @@ def handle(turn: Turn) -> bool:
                 warn_colleagues(turn)
             if in_crisis:  # the one allowed confirmation also says where help is
                 key = "optout.confirm_crisis" if turn.party.participant else "optout.confirm_safe"
-                return turn.answer("opt_out", key)
-            return turn.answer("opt_out", "optout.confirm")
+                return confirm("opt_out", key)
+            return confirm("opt_out", "optout.confirm")
         return turn.answer("opt_out")  # one confirmation only
     if kind == "opt_in":
         if set_opted_in(turn.session, phone, now, f"{turn.party.kind}:text"):
             turn.opted_out = False
-            return turn.answer("opt_in", "optin.again")
-        if normalize(turn.message.body) != "yes":
-            return turn.answer("opt_in", "optin.again")
+            return confirm("opt_in", "optin.again")
+        if by_twilio or normalize(turn.message.body) != "yes":
+            return confirm("opt_in", "optin.again")
         return False  # a plain "yes" from someone opted in is an answer, not a keyword
     if kind == "help":
-        return turn.answer("help", "help")
+        return confirm("help", "help")
     return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, request
 from sqlalchemy import select
 
@@ -14,8 +16,22 @@ from bot.services.family.disclosures import retry_disclosure
 from handlers.signature import is_authentic
 from handlers.webhook import SID, plain
 
+log = logging.getLogger(__name__)
 bp = Blueprint("twilio_status", __name__)
 DELIVERY_RETRIES = 3
+MAX_ERROR_CODE = 999_999  # Twilio's codes have five digits; the column is a 32-bit integer
+
+
+def error_code(raw: str | None) -> int | None:
+    """Twilio's ErrorCode as an int; None (logged) when absent, malformed or out of range."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    # str.isdigit() also accepts "²" and other digits int() refuses: ASCII digits only.
+    if value.isascii() and value.isdigit() and len(value) <= 6 and 0 < int(value) <= MAX_ERROR_CODE:
+        return int(value)
+    log.warning("status callback with a malformed ErrorCode %r ignored", value[:12])
+    return None
 
 
 @bp.post("/twilio/status")
@@ -32,8 +48,7 @@ def status_callback() -> Response:
         return plain("MessageSid is not a Twilio message id", 400)
     if status not in DELIVERY_RANK:
         return plain(f"unknown MessageStatus {status[:40]!r}", 400)
-    raw_code = (request.form.get("ErrorCode") or "").strip()
-    code = int(raw_code) if raw_code.isdigit() else None
+    code = error_code(request.form.get("ErrorCode"))
     now = runtime.now()
     with runtime.Session() as session, session.begin():
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.twilio_sid == sid))

@@ -22,6 +22,7 @@ class InboundMessage:
     channel: str  # sms | whatsapp
     body: str
     received_at: datetime
+    opt_out_type: str | None = None  # STOP | START | HELP when Twilio's Advanced Opt-Out answered
 
 
 @dataclass

@@ -15,6 +15,18 @@ from bot.cli.common import parse_instant, runtime
 from bot.migrate import upgrade
 from bot.phones import InvalidPhone, normalize_phone
 from bot.sending import send_now
+from bot.settings import SettingsError
+
+
+def check_signing() -> None:
+    """Refuse to serve Twilio webhooks without a token; warn once when serving unsigned ones."""
+    from handlers.signature import check_webhook_signing
+
+    try:
+        check_webhook_signing(runtime().settings)
+    except SettingsError as exc:
+        click.echo(f"iopbot: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.command("web")
@@ -26,6 +38,7 @@ def web_command(host: str, port: int, workers: int) -> None:
     """Serve the webhook with gunicorn."""
     from bot.gunicorn_app import serve
 
+    check_signing()
     serve(current_app._get_current_object(), host=host, port=port, workers=workers)
 
 
@@ -52,6 +65,7 @@ def run_command(host: str, port: int) -> None:
     from schedules.clock import build_scheduler
 
     rt = runtime()
+    check_signing()
     upgrade(rt.engine)
     scheduler = build_scheduler(rt, background=True)
     scheduler.start()
