@@ -42,9 +42,14 @@ def scrub_driver_message(message: str) -> str:
 
 
 def _scrub_driver_error(context) -> None:
-    original = context.original_exception
+    original, wrapped = context.original_exception, context.sqlalchemy_exception
     try:
-        original.args = (scrub_driver_message(str(original)),)
+        raw = str(original)
+        clean = scrub_driver_message(raw)
+        original.args = (clean,)
+        # SQLAlchemy has already formatted the driver's text into its own message.
+        if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+            wrapped.args = (wrapped.args[0].replace(raw, clean), *wrapped.args[1:])
     except Exception:  # an exception type that refuses new args keeps its own
         pass
 
