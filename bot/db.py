@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+CONNECT_TIMEOUT = 5  # seconds, PostgreSQL only
 
 
 def make_engine(database_url: str, **kwargs) -> Engine:
@@ -20,14 +22,19 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         _tune_sqlite(engine)
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in make_url(database_url).query:
+            # A database that hangs must fail before Twilio's 15 s webhook timeout, so that a
+            # crisis text still gets its 911/988 answer (handlers/webhook.py `not_stored`).
+            kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT)
         engine = create_engine(database_url, **kwargs)
     event.listen(engine, "handle_error", _scrub_driver_error)
     return engine
 
 
-# A quoted value in a driver message, unless it names a schema object ("constraint "uq_x"").
-_QUOTED = re.compile(r"""(?<!constraint )(?<!relation )(?<!column )(?<!table )(?<!index )"""
-                     r"""("[^"\n]*"|'[^'\n]*')""")
+# A quoted value in a driver message; kept only when it names a schema object (constraint
+# "uq_x"), a server, a database or a role.
+_QUOTED = re.compile(r"""(\b(?:constraint|relation|column|table|index|schema|at|database|role)"""
+                     r"""\s+)?("[^"\n]*"|'[^'\n]*')""")
 _DIGITS = re.compile(r"\+?\d[\d ()-]{5,}\d")
 
 
@@ -38,7 +45,8 @@ def scrub_driver_message(message: str) -> str:
     offending value in messages such as `invalid input syntax for type integer: "..."`.
     """
     first = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
-    return _DIGITS.sub("…", _QUOTED.sub('"…"', first))
+    unquoted = _QUOTED.sub(lambda m: m.group(0) if m.group(1) else '"…"', first)
+    return _DIGITS.sub("…", unquoted)
 
 
 def _scrub_driver_error(context) -> None:

@@ -8,6 +8,7 @@ requests through the WSGI app on both databases.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import threading
 import time
@@ -23,6 +24,8 @@ from tests.factories import make_participant
 
 on_postgres = pytest.mark.skipif(postgres_url() is None, reason="needs PostgreSQL row locks")
 _sids = itertools.count(1)
+# Numbers raced in the threaded test (one round each); raise it to hunt for rare interleavings.
+ROUNDS = int(os.environ.get("IOPBOT_RACE_ROUNDS", "5"))
 
 
 def post(app, settings, path: str, **form: str):
@@ -196,7 +199,7 @@ def race(*calls) -> list:
 def test_concurrent_stop_answer_and_callbacks_lose_no_stop_and_send_nothing_after(
     app, settings, db_session, runtime, clock, twilio
 ):
-    people = [make_participant(db_session) for _ in range(5)]
+    people = [make_participant(db_session) for _ in range(ROUNDS)]
     with runtime.Session() as s, s.begin():
         for p in people:
             enqueue(s, to=p.phone, body="Reminder: group Tue 6pm.", kind="reminder",
