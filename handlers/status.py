@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, Response, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.models import MessageLog, OutboxMessage
 from bot.models.messaging import DELIVERY_RANK
@@ -49,21 +50,28 @@ def status_callback() -> Response:
     if status not in DELIVERY_RANK:
         return plain(f"unknown MessageStatus {status[:40]!r}", 400)
     code = error_code(request.form.get("ErrorCode"))
-    now = runtime.now()
+    try:
+        _record(runtime, sid, status, code, runtime.now())
+    except SQLAlchemyError as exc:  # the driver's text is already scrubbed (bot/db.py)
+        log.error("status %s for %s NOT recorded (%s)", status, sid, type(exc).__name__)
+        return plain("the status could not be recorded; please try again", 503)
+    return Response("", status=204)
+
+
+def _record(runtime, sid: str, status: str, code: int | None, now) -> None:
     with runtime.Session() as session, session.begin():
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.twilio_sid == sid))
         if row is None:
-            return Response("", status=204)
+            return
         current_rank = DELIVERY_RANK.get(row.delivery_status or "", 0)
         if DELIVERY_RANK[status] <= current_rank:
-            return Response("", status=204)  # a repeat or an older status arriving late
+            return  # a repeat or an older status arriving late
         row.delivery_status = status
         entry = session.scalar(select(MessageLog).where(MessageLog.twilio_sid == sid))
         if entry is not None:
             entry.state = status
         if status in ("failed", "undelivered") and code:
             _act_on_delivery_error(session, row, code, now)
-    return Response("", status=204)
 
 
 def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:

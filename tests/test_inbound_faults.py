@@ -171,6 +171,14 @@ def test_a_routine_text_while_the_database_is_down_gets_a_5xx(no_database, setti
     assert messages(response) == []
 
 
+def test_a_status_callback_while_the_database_is_down_gets_a_503(no_database, settings,
+                                                                 caplog):
+    response = post_to(no_database, settings, "/twilio/status", MessageSid="SM" + "e" * 32,
+                       MessageStatus="delivered")
+    assert response.status_code == 503
+    assert "NOT recorded" in caplog.text and not [r for r in caplog.records if r.exc_info]
+
+
 # item 9: unsigned webhooks ------------------------------------------------------------------
 
 
