@@ -8,7 +8,7 @@ import logging
 import re
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from bot.app import build_runtime, create_app
 from bot.db import make_engine, scrub_driver_message
@@ -285,5 +285,20 @@ def test_engines_hide_parameters(database_url):
     engine = make_engine(database_url)
     try:
         assert engine.hide_parameters
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="a PostgreSQL connection option")
+@pytest.mark.parametrize("query, expected", [("", 5), ("connect_timeout=2", "2")])
+def test_postgresql_connections_time_out(database_url, query, expected):
+    url = database_url + (("&" if "?" in database_url else "?") + query if query else "")
+    engine = make_engine(url)
+    seen: dict = {}
+    event.listen(engine, "do_connect", lambda _d, _r, _a, cparams: seen.update(cparams))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar_one() == 1
+        assert seen["connect_timeout"] == expected
     finally:
         engine.dispose()

@@ -70,7 +70,23 @@ class HeldRow:
         self.engine = create_engine(database_url)
         self.conn = self.engine.connect()
         self.conn.execute(text(sql), {"phone": phone})
+        self.pid = self.conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
         HeldRow.open.append(self)
+
+    def wait_for_a_waiter(self, timeout: float = 5.0) -> bool:
+        """Until another session waits on this one (the app reached the row); False if none."""
+        with self.engine.connect() as probe:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                waiting = probe.execute(
+                    text("SELECT count(*) FROM pg_stat_activity "
+                         "WHERE :pid = ANY(pg_blocking_pids(pid))"), {"pid": self.pid}
+                ).scalar_one()
+                if waiting:
+                    return True
+                probe.rollback()
+                time.sleep(0.02)
+        return False  # the code under test never waited (it read the row without a lock)
 
     def commit(self) -> None:
         if self in HeldRow.open:
@@ -102,7 +118,7 @@ def test_a_stop_racing_the_creation_of_its_phone_row_is_not_lost(
     alex = make_participant(db_session)
     held = HeldRow(database_url, INSERT, alex.phone)  # e.g. a status callback flagging it
     thread, out = in_thread(text_from, app, settings, alex.phone, body)
-    time.sleep(0.3)  # the STOP is now waiting on the row
+    assert held.wait_for_a_waiter()  # the STOP is now waiting on the row
     held.commit()
     thread.join(30)
     assert not isinstance(out[0], Exception), out[0]
@@ -126,7 +142,7 @@ def test_a_delivery_error_racing_a_stop_records_both(
     held = HeldRow(database_url, INSERT_STOP, alex.phone)  # a STOP being committed
     thread, out = in_thread(lambda: post(app, settings, "/twilio/status", MessageSid=sid,
                                          MessageStatus="undelivered", ErrorCode="30005"))
-    time.sleep(0.3)
+    held.wait_for_a_waiter()
     held.commit()
     thread.join(30)
     assert not isinstance(out[0], Exception), out[0]
@@ -145,7 +161,7 @@ def test_an_answer_decided_after_a_committed_stop_sends_nothing(
     held = HeldRow(database_url, "UPDATE phone_numbers SET opted_out = true, "
                    "opted_out_at = now() WHERE phone = :phone", alex.phone)  # STOP in flight
     thread, out = in_thread(text_from, app, settings, alex.phone, "8")
-    time.sleep(0.3)
+    held.wait_for_a_waiter()  # without a lock the answer decides at once, and wrongly
     held.commit()  # the STOP commits before the answer has decided anything
     thread.join(30)
     assert not isinstance(out[0], Exception), out[0]
@@ -170,7 +186,7 @@ def test_the_sender_waits_for_a_stop_being_handled_and_then_sends_nothing(
     held = HeldRow(database_url, "UPDATE phone_numbers SET opted_out = true "
                    "WHERE phone = :phone", alex.phone)
     thread, out = in_thread(drain, runtime)
-    time.sleep(0.5)
+    held.wait_for_a_waiter()
     held.commit()
     thread.join(30)
     assert not isinstance(out[0], Exception), out[0]
