@@ -48,6 +48,7 @@ def status_callback() -> Response:
     if not SID.fullmatch(sid):
         return plain("MessageSid is not a Twilio message id", 400)
     if status not in DELIVERY_RANK:
+        log.warning("status callback with an unknown MessageStatus %r refused", status[:20])
         return plain(f"unknown MessageStatus {status[:40]!r}", 400)
     code = error_code(request.form.get("ErrorCode"))
     try:

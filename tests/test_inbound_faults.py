@@ -72,6 +72,14 @@ def test_a_malformed_error_code_is_logged_and_never_a_500(post_twilio, sent, db_
     assert "malformed ErrorCode" in caplog.text
 
 
+def test_an_unknown_status_is_logged_and_refused(post_twilio, sent, db_session, caplog):
+    caplog.set_level(logging.WARNING)
+    response = post_twilio("/twilio/status", MessageSid=sent.twilio_sid, MessageStatus="exploded")
+    assert response.status_code == 400
+    assert "unknown MessageStatus 'exploded'" in caplog.text
+    assert db_session.get(OutboxMessage, sent.id).delivery_status is None
+
+
 def test_a_well_formed_error_code_is_still_acted_on(post_twilio, sent, db_session):
     post_twilio("/twilio/status", MessageSid=sent.twilio_sid, MessageStatus="undelivered",
                 ErrorCode="30005")
