@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from bot.program import Program, load_program
 from bot.runtime import Runtime, rules_of, system_clock
 from bot.senders import Transport, build_transport
 from bot.settings import Settings, SettingsError
+from handlers.signature import check_webhook_signing
 
 
 def warm(runtime: Runtime) -> None:
@@ -54,9 +56,19 @@ def build_runtime(
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
     """Create the web app. No scheduler starts here: the clock is its own process."""
-    if runtime is None:  # a server (gunicorn): read and compile everything before serving
-        runtime = build_runtime(settings or Settings.from_env())
-        warm(runtime)
+    served = settings is None and runtime is None  # gunicorn 'bot.app:create_app()'
+    if runtime is None:
+        try:
+            runtime = build_runtime(settings or Settings.from_env())
+            warm(runtime)  # read and compile everything before serving
+            if served:
+                configure_logging(runtime.settings.log_level)
+                check_webhook_signing(runtime.settings)
+        except SettingsError as exc:
+            if not served:
+                raise
+            print(f"iopbot: {exc}", file=sys.stderr)  # one line, not a traceback per worker
+            sys.exit(2)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     configure_logging(runtime.settings.log_level)

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import re
 import weakref
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+CONNECT_TIMEOUT = 5  # seconds, PostgreSQL only
 # Every engine this process made, so a forked worker can drop the connections it inherited.
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def make_engine(database_url: str, **kwargs) -> Engine:
-    """Create an engine for `database_url` (SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE)."""
+    """Create an engine for `database_url` (SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE).
+
+    Errors never carry PHI into a log: SQL parameters are hidden and the driver's own message
+    is cut to its first line with quoted values and long digit runs removed.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if database_url.startswith("sqlite"):
         engine = create_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in make_url(database_url).query:
+            # A database that hangs must fail before Twilio's 15 s webhook timeout, so that a
+            # crisis text still gets its 911/988 answer (handlers/webhook.py `not_stored`).
+            kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", CONNECT_TIMEOUT)
         engine = create_engine(database_url, **kwargs)
+    event.listen(engine, "handle_error", _scrub_driver_error)
     _ENGINES.add(engine)
     return engine
 
@@ -31,6 +43,37 @@ def dispose_after_fork() -> None:
     """
     for engine in list(_ENGINES):
         engine.dispose(close=False)
+
+
+# A quoted value in a driver message; kept only when it names a schema object (constraint
+# "uq_x"), a server, a database or a role.
+_QUOTED = re.compile(r"""(\b(?:constraint|relation|column|table|index|schema|at|database|role)"""
+                     r"""\s+)?("[^"\n]*"|'[^'\n]*')""")
+_DIGITS = re.compile(r"\+?\d[\d ()-]{5,}\d")
+
+
+def scrub_driver_message(message: str) -> str:
+    """The first line of a driver error, without quoted values or phone-like digits.
+
+    PostgreSQL adds `DETAIL:  Key (phone)=(+1415...)` and `CONTEXT:` lines, and quotes the
+    offending value in messages such as `invalid input syntax for type integer: "..."`.
+    """
+    first = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
+    unquoted = _QUOTED.sub(lambda m: m.group(0) if m.group(1) else '"…"', first)
+    return _DIGITS.sub("…", unquoted)
+
+
+def _scrub_driver_error(context) -> None:
+    original, wrapped = context.original_exception, context.sqlalchemy_exception
+    try:
+        raw = str(original)
+        clean = scrub_driver_message(raw)
+        original.args = (clean,)
+        # SQLAlchemy has already formatted the driver's text into its own message.
+        if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+            wrapped.args = (wrapped.args[0].replace(raw, clean), *wrapped.args[1:])
+    except Exception:  # an exception type that refuses new args keeps its own
+        pass
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.models import MessageLog, OutboxMessage, PhoneNumber
 from bot.rules.send_errors import ErrorAction
-from bot.sql import insert_ignoring_duplicates
+from bot.sql import insert_ignoring_duplicates, insert_or_update
 
 PRIORITY_CRISIS = 0
 PRIORITY_ALERT = 1
@@ -106,11 +106,42 @@ def cancel_pending(
     return result.rowcount or 0
 
 
-def is_opted_out(session: Session, phone: str) -> bool:
-    """True when `phone` has opted out of texts."""
-    return bool(
-        session.scalar(select(PhoneNumber.opted_out).where(PhoneNumber.phone == phone))
+def hold_phone(session: Session, phone: str) -> bool:
+    """Lock `phone`'s row for this transaction (creating it if new); True if it opted out.
+
+    Everything decided for one number happens under this lock, so a STOP committed by another
+    request is seen by every later one (PostgreSQL: the row lock; SQLite: BEGIN IMMEDIATE).
+    One round trip: INSERT ... ON CONFLICT DO UPDATE (a no-op update) RETURNING opted_out.
+    """
+    table = PhoneNumber.__table__
+    found = insert_or_update(
+        session, table, {"phone": phone, "opted_out": False}, ["phone"],
+        {"opted_out": table.c.opted_out}, returning=[table.c.opted_out],
     )
+    return bool(found.opted_out)
+
+
+def is_opted_out(session: Session, phone: str, *, wait: bool = False) -> bool:
+    """True when `phone` has opted out of texts.
+
+    With `wait`, a request still deciding for this number (holding its row, see `hold_phone`)
+    is waited for, so a STOP being handled right now is seen once it commits.
+    """
+    stmt = select(PhoneNumber.opted_out).where(PhoneNumber.phone == phone)
+    if wait and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    return bool(session.scalar(stmt))
+
+
+def mark_opted_out(session: Session, phone: str, now: datetime) -> bool:
+    """Record that `phone` opted out (race-free upsert); False if it already was."""
+    table = PhoneNumber.__table__
+    changed = insert_or_update(
+        session, table, {"phone": phone, "opted_out": True, "opted_out_at": now}, ["phone"],
+        {"opted_out": True, "opted_out_at": now}, where=~table.c.opted_out,
+        returning=[table.c.phone],
+    )
+    return changed is not None
 
 
 def flag_recipient(
@@ -118,12 +149,14 @@ def flag_recipient(
     now: datetime, event: str,
 ) -> None:
     """Record what a Twilio error says about the recipient: opted out, or flagged for staff."""
-    phone = session.get(PhoneNumber, row.to_phone) or PhoneNumber(phone=row.to_phone)
-    session.add(phone)
     if action.opt_out:
-        phone.opted_out, phone.opted_out_at = True, now
+        mark_opted_out(session, row.to_phone, now)
     if action.flag:
-        phone.flag, phone.flag_code, phone.flagged_at = action.flag, code, now
+        flagged = {"flag": action.flag, "flag_code": code, "flagged_at": now}
+        insert_or_update(
+            session, PhoneNumber.__table__, {"phone": row.to_phone, "opted_out": False, **flagged},
+            ["phone"], flagged,
+        )
     audit.record(
         session, event, now=now, subject_type="outbox", subject_id=row.id, code=code,
         flag=action.flag or "opted_out", admin=action.admin,

@@ -155,7 +155,7 @@ def deliver(runtime: Runtime, row: OutboxMessage, now: datetime) -> DrainReport:
     sid, error = None, None
     with runtime.Session() as session:
         # Pacing may have kept this row waiting; a STOP that arrived meanwhile still wins.
-        if is_opted_out(session, row.to_phone):
+        if is_opted_out(session, row.to_phone, wait=True):  # waits out a STOP being handled
             return _suppress(runtime, row.id)
     try:
         if row.maybe_sent:

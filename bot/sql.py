@@ -36,3 +36,20 @@ def for_update_skip_locked(stmt: Select, session: Session) -> Select:
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update(skip_locked=True)
     return stmt
+
+
+def insert_or_update(
+    session: Session, table: Table, row: Mapping[str, Any], key: list[str],
+    set_: Mapping[str, Any], *, where=None, returning: list | None = None,
+):
+    """INSERT `row`, or on a `key` conflict UPDATE the existing row with `set_` (optionally only
+    `where` it holds); one round trip, race-free, and on PostgreSQL the row stays locked until
+    the transaction ends (even when `where` leaves it unchanged). Returns the RETURNING row.
+    """
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(table).values(dict(row))
+    stmt = stmt.on_conflict_do_update(index_elements=key, set_=dict(set_), where=where)
+    if returning:
+        return session.execute(stmt.returning(*returning)).one_or_none()
+    session.execute(stmt)
+    return None

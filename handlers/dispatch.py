@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import MessageLog
-from bot.outbox import is_opted_out, record_reply
+from bot.outbox import hold_phone, record_reply
 from bot.phones import mask
 from bot.runtime import Runtime
 from handlers import (
@@ -80,6 +80,9 @@ def handle_inbound(
     session: Session, runtime: Runtime, message: InboundMessage, now: datetime
 ) -> Turn | None:
     """Process one text in the caller's transaction; None for a duplicate delivery."""
+    # First, before reading anything: hold this number's row so that requests for one number
+    # are decided one at a time and a STOP committed meanwhile is seen (issue 8, item 2).
+    opted_out = hold_phone(session, message.phone)
     party = resolve_party(session, message.phone)
     entry = record_inbound(session, message, party)
     if entry is None:
@@ -87,7 +90,7 @@ def handle_inbound(
         return None
     turn = Turn(
         session=session, runtime=runtime, message=message, party=party, log=entry, now=now,
-        opted_out=is_opted_out(session, message.phone),
+        opted_out=opted_out,
     )
     for handler in CHAINS[party.kind]:
         if handler(turn):

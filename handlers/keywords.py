@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import Counselor, OutboxMessage, PhoneNumber
-from bot.outbox import PRIORITY_ALERT, cancel_pending, enqueue
+from bot.outbox import PRIORITY_ALERT, cancel_pending, enqueue, mark_opted_out
 from bot.rules.keywords import keyword_of, normalize
 from bot.services.oncall import on_call_now
 from handlers import crisis
@@ -18,11 +18,8 @@ from handlers.turn import Turn
 
 def set_opted_out(session: Session, phone: str, now: datetime, source: str) -> bool:
     """Opt `phone` out and withdraw its unsent texts; False if it already was."""
-    number = session.get(PhoneNumber, phone) or PhoneNumber(phone=phone, opted_out=False)
-    session.add(number)
-    if number.opted_out:
+    if not mark_opted_out(session, phone, now):  # race-free: never a duplicate-key error
         return False
-    number.opted_out, number.opted_out_at = True, now
     cancel_pending(session, where=OutboxMessage.to_phone == phone, reason="recipient opted out")
     audit.record(session, "phone.opted_out", now=now, actor=source, phone=phone)
     return True
@@ -30,10 +27,14 @@ def set_opted_out(session: Session, phone: str, now: datetime, source: str) -> b
 
 def set_opted_in(session: Session, phone: str, now: datetime, source: str) -> bool:
     """Opt `phone` back in; False if it was not opted out."""
-    number = session.get(PhoneNumber, phone)
-    if number is None or not number.opted_out:
+    opted_in = session.execute(
+        update(PhoneNumber)
+        .where(PhoneNumber.phone == phone, PhoneNumber.opted_out)
+        .values(opted_out=False, opted_in_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not opted_in.rowcount:
         return False
-    number.opted_out, number.opted_in_at = False, now
     audit.record(session, "phone.opted_in", now=now, actor=source, phone=phone)
     return True
 
@@ -55,10 +56,23 @@ def warn_colleagues(turn: Turn) -> None:
         )
 
 
+# Twilio Advanced Opt-Out tells us (OptOutType) when it matched a keyword and answered itself.
+TWILIO_OPT_OUT_TYPES = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
+
+
 def handle(turn: Turn) -> bool:
-    """Answer STOP/START/HELP words and plain opt-out phrases."""
-    kind = keyword_of(turn.message.body)
+    """Answer STOP/START/HELP words and plain opt-out phrases.
+
+    When Twilio's Advanced Opt-Out already answered (OptOutType), the change is recorded and
+    the crisis check still runs, but we send no second confirmation.
+    """
+    by_twilio = TWILIO_OPT_OUT_TYPES.get(turn.message.opt_out_type or "")
+    kind = by_twilio or keyword_of(turn.message.body)
     phone, now = turn.message.phone, turn.now
+
+    def confirm(intent: str, key: str | None) -> bool:
+        return turn.answer(intent, None if by_twilio else key)
+
     if kind == "opt_out":
         in_crisis = crisis.behind_opt_out(turn)
         how = "advanced_opt_out" if turn.message.opt_out_type == "STOP" else "text"
@@ -68,16 +82,16 @@ def handle(turn: Turn) -> bool:
                 warn_colleagues(turn)
             if in_crisis:  # the one allowed confirmation also says where help is
                 key = "optout.confirm_crisis" if turn.party.participant else "optout.confirm_safe"
-                return turn.answer("opt_out", key)
-            return turn.answer("opt_out", "optout.confirm")
+                return confirm("opt_out", key)
+            return confirm("opt_out", "optout.confirm")
         return turn.answer("opt_out")  # one confirmation only
     if kind == "opt_in":
         if set_opted_in(turn.session, phone, now, f"{turn.party.kind}:text"):
             turn.opted_out = False
-            return turn.answer("opt_in", "optin.again")
-        if normalize(turn.message.body) != "yes":
-            return turn.answer("opt_in", "optin.again")
+            return confirm("opt_in", "optin.again")
+        if by_twilio or normalize(turn.message.body) != "yes":
+            return confirm("opt_in", "optin.again")
         return False  # a plain "yes" from someone opted in is an answer, not a keyword
     if kind == "help":
-        return turn.answer("help", "help")
+        return confirm("help", "help")
     return False

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.models import MessageLog, OutboxMessage
 from bot.models.messaging import DELIVERY_RANK
@@ -15,8 +18,22 @@ from bot.services.family.disclosures import retry_disclosure
 from handlers.signature import is_authentic
 from handlers.webhook import SID, plain
 
+log = logging.getLogger(__name__)
 bp = Blueprint("twilio_status", __name__)
 DELIVERY_RETRIES = 3
+MAX_ERROR_CODE = 999_999  # Twilio's codes have five digits; the column is a 32-bit integer
+
+
+def error_code(raw: str | None) -> int | None:
+    """Twilio's ErrorCode as an int; None (logged) when absent, malformed or out of range."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    # str.isdigit() also accepts "²" and other digits int() refuses: ASCII digits only.
+    if value.isascii() and value.isdigit() and len(value) <= 6 and 0 < int(value) <= MAX_ERROR_CODE:
+        return int(value)
+    log.warning("status callback with a malformed ErrorCode %r ignored", value[:12])
+    return None
 
 
 @bp.post("/twilio/status")
@@ -32,17 +49,25 @@ def status_callback() -> Response:
     if not SID.fullmatch(sid):
         return plain("MessageSid is not a Twilio message id", 400)
     if status not in DELIVERY_RANK:
+        log.warning("status callback with an unknown MessageStatus %r refused", status[:20])
         return plain(f"unknown MessageStatus {status[:40]!r}", 400)
-    raw_code = (request.form.get("ErrorCode") or "").strip()
-    code = int(raw_code) if raw_code.isdigit() else None
-    now = runtime.now()
+    code = error_code(request.form.get("ErrorCode"))
+    try:
+        _record(runtime, sid, status, code, runtime.now())
+    except SQLAlchemyError as exc:  # the driver's text is already scrubbed (bot/db.py)
+        log.error("status %s for %s NOT recorded (%s)", status, sid, type(exc).__name__)
+        return plain("the status could not be recorded; please try again", 503)
+    return Response("", status=204)
+
+
+def _record(runtime, sid: str, status: str, code: int | None, now) -> None:
     with runtime.Session() as session, session.begin():
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.twilio_sid == sid))
         if row is None:
-            return Response("", status=204)
+            return
         current_rank = DELIVERY_RANK.get(row.delivery_status or "", 0)
         if DELIVERY_RANK[status] <= current_rank:
-            return Response("", status=204)  # a repeat or an older status arriving late
+            return  # a repeat or an older status arriving late
         row.delivery_status = status
         entry = session.scalar(select(MessageLog).where(MessageLog.twilio_sid == sid))
         if entry is not None:
@@ -50,7 +75,6 @@ def status_callback() -> Response:
         if status in ("failed", "undelivered") and code:
             _act_on_delivery_error(session, row, code, now)
             note_account_error(session, runtime.program, code, now)
-    return Response("", status=204)
 
 
 def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:

@@ -23,8 +23,7 @@ class InboundMessage:
     channel: str  # sms | whatsapp
     body: str
     received_at: datetime
-    # Twilio's Advanced Opt-Out says it handled a keyword itself (STOP, START, HELP).
-    opt_out_type: str | None = None
+    opt_out_type: str | None = None  # STOP | START | HELP when Twilio's Advanced Opt-Out answered
 
 
 @dataclass

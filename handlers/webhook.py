@@ -6,11 +6,14 @@ import logging
 import re
 
 from flask import Blueprint, Response, request
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.db import scrub_driver_message
 from bot.paging import send_pages_soon
-from bot.phones import InvalidPhone, split_address
+from bot.phones import InvalidPhone, mask, split_address
 from bot.runtime import current
+from bot.triage import triage
 from handlers.dispatch import handle_inbound
 from handlers.signature import is_authentic
 from handlers.turn import InboundMessage
@@ -64,13 +67,55 @@ def incoming_message() -> Response:
         return plain("From is not a phone number", 400)
     message = InboundMessage(
         sid=sid, phone=phone, channel=channel, body=clean_body(body), received_at=runtime.now(),
-        opt_out_type=(request.form.get("OptOutType") or "").strip().upper()[:20] or None,
+        opt_out_type=opt_out_type(form.get("OptOutType")),
     )
-    with runtime.Session() as session, session.begin():
-        turn = handle_inbound(session, runtime, message, message.received_at)
+    in_crisis = reads_as_crisis(runtime, message.body)  # decided before the database is touched
+    try:
+        with runtime.Session() as session, session.begin():
+            turn = handle_inbound(session, runtime, message, message.received_at)
+    except Exception as exc:
+        return not_stored(runtime, message, in_crisis, exc)
     if turn is None:
         return twiml([])
     # Pages are committed; this process's page sender sends them while we answer (a worker
     # never waits on Twilio). Any it cannot send stay pending for the clock.
     send_pages_soon(runtime, list(turn.page_ids))
     return twiml(turn.replies)
+
+
+def opt_out_type(raw: str | None) -> str | None:
+    """Twilio Advanced Opt-Out's OptOutType (STOP, START or HELP); anything else is ignored."""
+    value = (raw or "").strip().upper()
+    if value in ("STOP", "START", "HELP"):
+        return value
+    if value:
+        log.warning("unknown OptOutType %r ignored", value[:12])
+    return None
+
+
+def reads_as_crisis(runtime, body: str) -> bool:
+    """Whether triage reads `body` as crisis; needs no database (the rules are in memory)."""
+    try:
+        return triage(body, rules=runtime.rules).level == "crisis"
+    except Exception:  # never let the safety net itself stop the text from being stored
+        log.exception("triage before storing failed; the handlers will triage again")
+        return False
+
+
+def not_stored(runtime, message: InboundMessage, in_crisis: bool, exc: Exception) -> Response:
+    """Storing the text failed: a crisis still gets 911/988 (the only chance: Twilio does not
+    retry webhooks); anything else gets a 503. The log line carries no body and no number.
+    """
+    reason = type(exc).__name__
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        reason += f": {scrub_driver_message(str(exc.orig))}"
+    if not isinstance(exc, SQLAlchemyError) and not in_crisis:
+        raise exc  # a bug, not the database: let Flask log it
+    log.error("inbound %s from %s NOT stored (%s)%s", message.sid, mask(message.phone), reason,
+              "; answered with the generic crisis reply, staff were NOT paged" if in_crisis else "",
+              exc_info=not isinstance(exc, SQLAlchemyError))
+    if in_crisis:
+        # The stranger's wording: without the database we cannot know who is texting.
+        return twiml([runtime.program.text("crisis.unknown", runtime.program.default_language)])
+    return plain("the message could not be stored; please try again", 503)
+

@@ -170,6 +170,7 @@ def test_public_url_with_the_wrong_address_or_token(settings, served):
 
 def test_each_clock_tick_records_its_pass(runtime, clock):
     from bot.clock_status import last_clock_pass
+
     from schedules.clock import tick
 
     with runtime.Session() as session:

@@ -16,6 +16,18 @@ from bot.health import SchemaBehind, require_current_schema
 from bot.migrate import upgrade
 from bot.phones import InvalidPhone, normalize_phone
 from bot.sending import send_now
+from bot.settings import SettingsError
+
+
+def check_signing() -> None:
+    """Refuse to serve Twilio webhooks without a token; warn once when serving unsigned ones."""
+    from handlers.signature import check_webhook_signing
+
+    try:
+        check_webhook_signing(runtime().settings)
+    except SettingsError as exc:
+        click.echo(f"iopbot: {exc}", err=True)
+        sys.exit(2)
 
 
 def _warm(rt) -> None:
@@ -49,6 +61,7 @@ def web_command(host: str, port: int, workers: int) -> None:
     from bot.gunicorn_app import serve
 
     app = current_app._get_current_object()
+    check_signing()
     rt = require_schema()
     _warm(rt)
     serve(app, host=host, port=port, workers=workers)
@@ -77,6 +90,7 @@ def run_command(host: str, port: int) -> None:
     from schedules.clock import build_scheduler
 
     rt = runtime()
+    check_signing()
     _warm(rt)
     upgrade(rt.engine)
     scheduler = build_scheduler(rt, background=True)

@@ -46,7 +46,7 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    twilio_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)  # webhook SID max
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     error_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(300))
@@ -65,7 +65,7 @@ class MessageLog(Base):
     party: Mapped[str] = mapped_column(String(12))  # participant | counselor | family | unknown
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
     counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"))
-    twilio_sid: Mapped[str | None] = mapped_column(String(40), unique=True)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)  # webhook SID max
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     body: Mapped[str] = mapped_column(Text)
     intent: Mapped[str | None] = mapped_column(String(40))
