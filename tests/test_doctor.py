@@ -169,14 +169,13 @@ def test_public_url_with_the_wrong_address_or_token(settings, served):
 
 
 def test_each_clock_tick_records_its_pass(runtime, clock):
-    from bot.clock_status import last_clock_pass
-
+    from bot.health import last_pass
     from schedules.clock import tick
 
     with runtime.Session() as session:
-        assert last_clock_pass(session) is None
+        assert last_pass(session) is None
     tick(runtime)
     clock.advance(seconds=30)
     tick(runtime)
     with runtime.Session() as session:
-        assert last_clock_pass(session) == clock()
+        assert last_pass(session) == clock()
