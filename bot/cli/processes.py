@@ -61,8 +61,8 @@ def web_command(host: str, port: int, workers: int) -> None:
     from bot.gunicorn_app import serve
 
     app = current_app._get_current_object()
-    check_signing()
     rt = require_schema()
+    check_signing()
     _warm(rt)
     serve(app, host=host, port=port, workers=workers)
 
