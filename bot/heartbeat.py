@@ -27,8 +27,8 @@ from bot.sql import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 HEARTBEAT = 5.0  # seconds between beats while a sender holds claimed rows
-# Longer than a Twilio request (IOPBOT_SEND_TIMEOUT, 10 s) plus a missed beat or two, so a
-# sender waiting on a slow Twilio is never taken for dead while its request may still land.
+# Four beats: a live sender is not taken for dead over a slow database write or a busy machine
+# (that would let its in-flight request land after another sender resent the row).
 DEAD_AFTER = timedelta(seconds=20)
 FORGET_AFTER = timedelta(days=1)  # a sender silent this long is forgotten (its lease is long over)
 
