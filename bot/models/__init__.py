@@ -7,8 +7,16 @@ from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.groups import Group
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
+from bot.models.staff import (
+    AppSecret,
+    LoginFailure,
+    SetPasswordToken,
+    StaffAccount,
+    StaffSession,
+)
 
 __all__ = [
     "Alert", "AlertEvent", "AuditEvent", "Base", "Counselor", "Group", "MessageLog",
     "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
+    "AppSecret", "LoginFailure", "SetPasswordToken", "StaffAccount", "StaffSession",
 ]
