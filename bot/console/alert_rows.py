@@ -30,6 +30,7 @@ class AlertRow:
     text: str | None  # the participant's own words that raised it
     text_at: datetime | None
     acknowledged_by: str | None
+    acknowledged_by_staff_id: int | None
     acknowledged_at: datetime | None
     resolved_by: str | None
     resolved_at: datetime | None
@@ -66,6 +67,7 @@ def _rows(session: Session, stmt) -> list[AlertRow]:
             name=pname or f"Unknown number ending {(alert.phone or '')[-4:]}",
             created_at=alert.created_at, step=alert.step, reasons=list(alert.reasons or []),
             text=body, text_at=body_at, acknowledged_by=ack_s or ack,
+            acknowledged_by_staff_id=alert.acknowledged_by_staff_id,
             acknowledged_at=alert.acknowledged_at, resolved_by=res_s or res,
             resolved_at=alert.resolved_at, note=alert.note,
         ))

@@ -37,15 +37,20 @@ def nav_items() -> list[NavItem]:
         return []
     items = []
     for label, endpoint, roles in NAV:
-        if staff.role in roles and endpoint in current_app.view_functions:
+        if staff.role in roles and has_page(endpoint):
             url = url_for(endpoint)
             items.append(NavItem(label, url, request.path.startswith(url)))
     return items
 
 
+def has_page(endpoint: str) -> bool:
+    """True when a console page is installed (templates link to pages other modules add)."""
+    return endpoint in current_app.view_functions
+
+
 @bp.context_processor
 def _globals() -> dict:
-    return {"current_staff": current_staff, "nav_items": nav_items,
+    return {"current_staff": current_staff, "nav_items": nav_items, "has_page": has_page,
             "clinic_name": current().program.clinic_name}
 
 
