@@ -59,12 +59,6 @@ def live_server(_served, app) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(settings):
-    """Plain-http loopback: cookies must not be Secure or the browser would not send them."""
-    return settings.with_overrides(public_base_url=None)
-
-
-@pytest.fixture
 def shot() -> Callable:
     """shot(page, "alerts-queue"): save a full-page screenshot to tests/artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -55,7 +55,7 @@ def _act(alert_id: int, verb: str):
     except AlertError as exc:
         if exc.code in ("unknown", "not_yours"):
             abort(404)
-        flash(MESSAGES[exc.code].format(id=alert_id, **exc.values))
+        flash(MESSAGES[exc.code].format(**{"id": alert_id, **exc.values}))
     else:
         flash(MESSAGES[verb].format(id=alert_id))
     return redirect(url_for("console.alert", alert_id=alert_id))
