@@ -8,7 +8,7 @@ from flask import current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
 from bot.console import bp
-from bot.console.auth import current_staff
+from bot.console.auth import current_staff, needs_totp
 from bot.runtime import current
 
 # (label, endpoint, roles). A page whose module is not installed yet is simply not shown.
@@ -33,8 +33,8 @@ class NavItem:
 def nav_items() -> list[NavItem]:
     """The links the signed-in person's role may use."""
     staff = current_staff()
-    if staff is None:
-        return []
+    if staff is None or (not staff.totp_enrolled and needs_totp(staff)):
+        return []  # first the sign-in code; every other page would send them back anyway
     items = []
     for label, endpoint, roles in NAV:
         if staff.role in roles and has_page(endpoint):

@@ -95,5 +95,5 @@ def test_admin_lands_on_account_not_clinical_pages(console_client, db_session):
     account = db_session.scalar(select(StaffAccount))
     account.totp_secret = pyotp.random_base32()
     db_session.flush()
-    assert client.get("/console/").headers["Location"] == "/console/account"
+    assert client.get("/console/").headers["Location"] == "/console/staff"
     assert client.get("/console/alerts").status_code == 403

@@ -18,7 +18,7 @@ TOO_MANY = "Too many sign-in attempts from this network. Wait a few minutes and 
 
 def home_for(role: str) -> str:
     """Where a role lands after signing in."""
-    return url_for("console.account") if role == "admin" else url_for("console.alerts")
+    return url_for("console.staff") if role == "admin" else url_for("console.alerts")
 
 
 def safe_next(target: str | None, role: str) -> str:
