@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -10,10 +10,12 @@ from typing import Any
 
 from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.console import bp
+from bot.models import AuditEvent
 from bot.runtime import current
 from bot.services import staff_auth
 
@@ -144,6 +146,28 @@ def audit_view(
         staff_id=staff.id, participant_id=participant_id,
         page=page or request.full_path.rstrip("?"), **detail,
     )
+
+
+def audit_views(
+    session: Session, staff: StaffUser, participant_ids: Iterable[int | None],
+    page: str | None = None,
+) -> None:
+    """Audit a page that lists several participants (one event each).
+
+    A background refresh (the X-Console-Poll header) records only participants this person
+    was not already shown on this page within the idle limit, so a queue left open does not
+    write the same events every 20 seconds, while a new name appearing is still recorded.
+    """
+    page = page or request.full_path.rstrip("?")
+    wanted = sorted({pid for pid in participant_ids if pid is not None})
+    if wanted and request.headers.get(POLL_HEADER) == "1":
+        seen = set(session.scalars(select(AuditEvent.participant_id).where(
+            AuditEvent.staff_id == staff.id, AuditEvent.action == "console.view",
+            AuditEvent.page == page, AuditEvent.at >= current().now() - idle_limit(),
+            AuditEvent.participant_id.in_(wanted))))
+        wanted = [pid for pid in wanted if pid not in seen]
+    for pid in wanted:
+        audit_view(session, staff, pid, page)
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, render_template, request, url_for
-from flask_wtf.csrf import CSRFError
 
 from bot.console import bp
 from bot.console.auth import current_staff, needs_totp
@@ -64,15 +63,11 @@ ERRORS = {
 }
 
 
-def _error_page(code: int):
+def error_page(code: int):
+    """The console's page for an HTTP error `code`."""
     title, message = ERRORS[code]
     return render_template("console/error.html", title=title, message=message), code
 
 
-@bp.errorhandler(CSRFError)
-def _csrf(_error):
-    return _error_page(400)
-
-
 for _code in ERRORS:
-    bp.register_error_handler(_code, lambda _e, c=_code: _error_page(c))
+    bp.register_error_handler(_code, lambda _e, c=_code: error_page(c))

@@ -169,3 +169,24 @@ def test_unknown_number_crisis_shows_without_a_name(console_client, db_session):
     assert client.get(f"/console/alerts/{alert.id}").status_code == 200
     bystander = console_client(role="counselor")
     assert bystander.get(f"/console/alerts/{alert.id}").status_code == 404
+
+
+def test_background_refresh_audits_only_names_not_shown_lately(console_client, db_session):
+    jordan, _sam, alex, _maria = team(db_session)
+    make_alert(db_session, alex, text="x")
+    client = console_client(role="counselor", counselor=jordan)
+    poll = {"X-Console-Poll": "1"}
+
+    def views():
+        return list(db_session.scalars(select(AuditEvent.participant_id).where(
+            AuditEvent.action == "console.view").order_by(AuditEvent.id)))
+
+    client.get("/console/alerts")
+    client.get("/console/alerts", headers=poll)
+    assert views() == [alex.id]  # the refresh showed nothing new
+    newcomer = make_participant(db_session, counselor=jordan, name="Kim Lee")
+    make_alert(db_session, newcomer, text="y")
+    client.get("/console/alerts", headers=poll)
+    assert views() == [alex.id, newcomer.id]
+    client.get("/console/alerts")  # a real visit is always recorded
+    assert views().count(alex.id) == 2

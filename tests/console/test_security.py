@@ -100,3 +100,12 @@ def test_welcome_link_expires_after_72_hours(runner, app, db_session, clock):
     clock.advance(hours=72)
     assert app.test_client().get(path).status_code == 404
     assert app.test_client().get("/console/welcome/not-a-token").status_code == 404
+
+
+def test_expired_sign_in_form_shows_the_form_again(client, db_session):
+    response = client.post("/console/login", data={"email": "jo@clinic.example",
+                                                   "password": "whatever it is"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "sign-in form expired" in html and 'name="password"' in html
+    assert "jo@clinic.example" in html

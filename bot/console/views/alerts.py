@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.console import bp
 from bot.console.alert_rows import alert_detail, alert_events, open_alerts, recently_resolved
-from bot.console.auth import audit_view, role_required, signed_in_staff
+from bot.console.auth import audit_view, audit_views, role_required, signed_in_staff
 from bot.runtime import current
 from bot.services.alert_actions import AlertError, acknowledge, console_actor, resolve
 
@@ -20,8 +20,7 @@ def alerts():
     with rt.Session() as s, s.begin():
         rows = open_alerts(s, staff)
         done = recently_resolved(s, staff)
-        for pid in sorted({r.participant_id for r in rows + done if r.participant_id}):
-            audit_view(s, staff, pid)
+        audit_views(s, staff, (r.participant_id for r in rows + done))
     return render_template("console/alerts.html", rows=rows, done=done, now=rt.now(), me=staff)
 
 
