@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, redirect, request, session, url_for
+from flask import Flask, Response, abort, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,6 +75,9 @@ def _load(_request) -> StaffUser | None:
             touch=request.headers.get(POLL_HEADER) != "1")
         if found is None:
             session.pop(SESSION_KEY, None)
+            minutes = int(idle_limit().total_seconds() // 60)
+            flash(f"You were signed out: {minutes} minutes without activity, the end of the "
+                  "day's session, or a password change. Sign in again to continue.")
             return None
         row, account = found
         if not row.verified:
@@ -99,7 +102,12 @@ def signed_in_staff() -> StaffUser:
 
 
 def refuse_signed_out():
-    """The answer to a request that needs a sign-in: GET → 302 to the login page; POST → 401."""
+    """The answer to a request that needs a sign-in: GET → 302 to the login page; POST → 401.
+
+    A background refresh gets 401 too, so the page reloads itself onto the login form.
+    """
+    if request.headers.get(POLL_HEADER) == "1":  # a bare answer: the flash waits for the reload
+        abort(Response("signed out", status=401, mimetype="text/plain"))
     if request.method in ("GET", "HEAD"):
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     abort(401)

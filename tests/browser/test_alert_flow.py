@@ -84,3 +84,18 @@ def test_sign_out_and_phone_layout(browser, live_server, db_session, text_in, sh
     expect(phone.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(phone.get_by_role("status")).to_contain_text("signed out")
     context.close()
+
+
+def test_an_unattended_queue_signs_itself_out(page, sign_in, live_server, db_session, text_in,
+                                              clock, shot):
+    jordan, _sam, _alex, _alert = crisis_team(db_session, text_in)
+    page.clock.install()
+    sign_in(page, role="counselor", counselor=jordan)
+    expect(page.locator(".card").first).to_contain_text(CRISIS)
+    for _ in range(3):  # the queue keeps refreshing, but that is not activity
+        clock.advance(minutes=6)
+        page.clock.run_for(21_000)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("You were signed out")
+    expect(page.get_by_text(CRISIS)).to_have_count(0)
+    shot(page, "09-signed-out-idle")

@@ -98,7 +98,10 @@ def test_background_refresh_does_not_count_as_activity(console_client, clock):
         clock.advance(minutes=6)
         assert client.get("/console/alerts", headers={"X-Console-Poll": "1"}).status_code == 200
     clock.advance(minutes=6)
-    assert client.get("/console/alerts").status_code == 302  # 18 min without a real request
+    expired = client.get("/console/alerts", headers={"X-Console-Poll": "1"})
+    assert expired.status_code == 401  # the page reloads itself onto the login form
+    landed = client.get("/console/alerts", follow_redirects=True).get_data(as_text=True)
+    assert "You were signed out" in landed and 'name="password"' in landed
 
 
 def test_absolute_timeout_even_when_active(console_client, clock, db_session):
