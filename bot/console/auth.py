@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, abort, flash, redirect, request, session, url_for
+from flask import Flask, Response, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -195,6 +195,7 @@ def _guard():
     """Every console request: signed in (except public pages), enrolled in TOTP, CSRF on POST."""
     from bot.console.security import protect_post
 
+    g.pop("_login_user", None)  # never trust a user cached by an earlier request (see isolated)
     if request.endpoint not in PUBLIC_ENDPOINTS:
         staff = current_staff()
         if staff is None:

@@ -165,3 +165,37 @@ def test_password_change_needs_the_current_one_and_a_good_new_one(console_client
 def test_disabled_account_cannot_sign_in(anon_client, db_session):
     staff = make_staff(db_session, role="counselor", active=False)
     assert login(anon_client, staff.email, PASSWORD).status_code == 401
+
+
+def test_a_signed_in_user_never_leaks_into_the_next_request(app, console_client):
+    """`iopbot web` serves inside one long-lived app context; `g` must not carry the user."""
+    from tests.console.conftest import new_anon_client
+
+    signed_in = console_client(role="counselor")
+    with app.app_context():  # as in a gunicorn worker forked from the CLI
+        assert signed_in.get("/console/alerts").status_code == 200
+        stranger = new_anon_client(app)
+        assert stranger.get("/console/alerts").status_code == 302
+
+
+def test_gunicorn_workers_run_each_request_in_a_fresh_context(app):
+    from flask import g
+
+    from bot.gunicorn_app import isolated
+
+    seen = []
+
+    @app.get("/probe")
+    def probe():
+        seen.append(g.get("mark"))
+        g.mark = "set by an earlier request"
+        return "ok"
+
+    wsgi = isolated(app)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/probe", "SERVER_NAME": "x",
+               "SERVER_PORT": "80", "wsgi.url_scheme": "http", "wsgi.input": None}
+    with app.app_context():
+        for _ in range(2):
+            body = b"".join(wsgi(dict(environ), lambda *a: None))
+            assert body == b"ok"
+    assert seen == [None, None]
