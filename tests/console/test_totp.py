@@ -97,3 +97,20 @@ def test_admin_lands_on_account_not_clinical_pages(console_client, db_session):
     db_session.flush()
     assert client.get("/console/").headers["Location"] == "/console/staff"
     assert client.get("/console/alerts").status_code == 403
+
+
+def test_moving_the_code_to_a_new_phone_needs_the_password(console_client, db_session, clock):
+    old = pyotp.random_base32()
+    client = console_client(role="supervisor", totp_secret=old)
+    page = client.get("/console/account/totp").get_data(as_text=True)
+    assert "current password" in page
+    new = db_session.scalar(select(StaffAccount.totp_pending))
+    code = code_at(new, clock.current)
+    refused = client.post_form("/console/account/totp", {"code": code, "current": "wrong!"})
+    assert refused.status_code == 400
+    assert db_session.scalar(select(StaffAccount.totp_secret)) == old
+    new = db_session.scalar(select(StaffAccount.totp_pending))
+    ok = client.post_form("/console/account/totp",
+                          {"code": code_at(new, clock.current), "current": PASSWORD})
+    assert ok.status_code == 302
+    assert db_session.scalar(select(StaffAccount.totp_secret)) == new
