@@ -16,6 +16,7 @@ from bot.services.staff import (
     StaffError,
     create_staff,
     disable_staff,
+    enable_staff,
     find_staff,
     issue_set_password_link,
     set_password,
@@ -101,6 +102,19 @@ def staff_disable(email: str) -> None:
             raise StaffError(f"no account has the email {email.strip()!r}")
         disable_staff(session, account, now=rt.now(), actor="cli")
         click.echo(f"disabled {account.email}; signed out everywhere")
+
+
+@staff_group.command("enable")
+@click.option("--email", required=True, help="The account's email.")
+def staff_enable(email: str) -> None:
+    """Let a disabled account sign in again (with its old password, or a new link)."""
+    rt = runtime()
+    with transaction() as session:
+        account = find_staff(session, email)
+        if account is None:
+            raise StaffError(f"no account has the email {email.strip()!r}")
+        enable_staff(session, account, now=rt.now(), actor="cli")
+        click.echo(f"enabled {account.email}")
 
 
 COMMANDS: list[click.Command] = [staff_group]

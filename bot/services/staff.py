@@ -116,6 +116,13 @@ def disable_staff(session: Session, account: StaffAccount, *, now: datetime, act
                  subject_id=account.id, staff_id=account.id)
 
 
+def enable_staff(session: Session, account: StaffAccount, *, now: datetime, actor: str) -> None:
+    """Re-enable a disabled account (its lockout cleared; old sessions stay ended)."""
+    account.active, account.failed_attempts, account.locked_until = True, 0, None
+    audit.record(session, "staff.enabled", now=now, actor=actor, subject_type="staff",
+                 subject_id=account.id, staff_id=account.id)
+
+
 def end_all_sessions(session: Session, account: StaffAccount, *, now: datetime) -> None:
     """Sign out everywhere: bump the generation and close every open session row."""
     account.generation = (account.generation or 1) + 1

@@ -62,3 +62,6 @@ def test_list_and_disable(runner, db_session):
     assert db_session.scalar(select(AuditEvent).where(AuditEvent.action == "staff.disabled"))
     missing = runner.invoke(args=["staff", "disable", "--email", "who@clinic.example"])
     assert missing.exit_code != 0 and "no account" in missing.output
+    again = runner.invoke(args=["staff", "enable", "--email", "boss@clinic.example"])
+    assert again.exit_code == 0, again.output
+    assert db_session.scalar(select(StaffAccount.active)) is True
