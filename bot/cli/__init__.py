@@ -17,6 +17,7 @@ def all_commands() -> list[click.Command]:
     """Every top-level `iopbot` command, in the order `--help` lists them."""
     from bot.cli import (
         alert_cmds,
+        audit_cmds,
         database,
         delivery_cmds,
         export_cmds,
@@ -26,12 +27,13 @@ def all_commands() -> list[click.Command]:
         people,
         processes,
         schedule_cmds,
+        staff_cmds,
     )
     from bot.cli.ops_cmds import COMMANDS as ops_commands
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
-    modules += (oncall_cmds, import_cmd, delivery_cmds, export_cmds)
+    modules += (oncall_cmds, import_cmd, delivery_cmds, export_cmds, staff_cmds, audit_cmds)
     commands = [command for module in modules for command in module.COMMANDS]
     return [*commands, triage_command, *ops_commands]
 

@@ -8,6 +8,13 @@ from bot.models.groups import Group
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
 from bot.models.screening import ScreeningQuestion
+from bot.models.staff import (
+    AppSecret,
+    LoginFailure,
+    SetPasswordToken,
+    StaffAccount,
+    StaffSession,
+)
 from bot.models.staffing import AccountProblem, FormerPhone, OnCallOverride, OnCallShift
 
 __all__ = [
@@ -15,4 +22,5 @@ __all__ = [
     "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
     "AccountProblem", "FormerPhone", "OnCallOverride", "OnCallShift",
     "ScreeningQuestion",
+    "AppSecret", "LoginFailure", "SetPasswordToken", "StaffAccount", "StaffSession",
 ]
