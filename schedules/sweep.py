@@ -23,12 +23,13 @@ Sweep = Callable[[Session, Runtime, datetime], dict[str, int]]
 
 def registered_sweeps() -> list[tuple[str, Sweep]]:
     """Every sweep, in the order a pass runs them."""
-    from schedules import escalation, family_updates, planner
+    from schedules import escalation, family_updates, inbox_digest, planner
 
     return [
         ("schedule", planner.sweep),  # reminders, check-ins, follow-ups, missed check-ins
         ("alerts", escalation.sweep),  # unacknowledged alerts climb the ladder
         ("family", family_updates.sweep),  # weekly family updates within consent
+        ("inbox", inbox_digest.sweep),  # one daily "messages waiting" text per counselor
     ]
 
 

@@ -29,6 +29,9 @@ def init_app(app: Flask) -> None:
         for command in module.COMMANDS:
             app.cli.add_command(command)
     app.cli.add_command(triage_command)
+    from bot.cli.inbox_cmd import inbox_command
+
+    app.cli.add_command(inbox_command)
 
 
 def main(argv: list[str] | None = None) -> None:

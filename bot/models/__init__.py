@@ -5,10 +5,12 @@ from bot.models.alerts import Alert, AlertEvent
 from bot.models.audit import AuditEvent
 from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.groups import Group
+from bot.models.inbox import ConsoleReply, InboxReview
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
 
 __all__ = [
     "Alert", "AlertEvent", "AuditEvent", "Base", "Counselor", "Group", "MessageLog",
     "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
+    "ConsoleReply", "InboxReview",
 ]

@@ -1,0 +1,40 @@
+"""What staff did with participants' texts: inbox reviews and replies sent from the console."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base, UTCDateTime
+
+# The one intent that means "nobody but a person can answer this": a participant's text that
+# no handler took and triage did not turn into an alert (handlers/fallback.py).
+INBOX_INTENT = "free_text"
+INBOX_WHERE = f"direction = 'in' AND party = 'participant' AND intent = '{INBOX_INTENT}'"
+
+
+class InboxReview(Base):
+    """A participant's text that a staff member has read (the inbox is what has none)."""
+
+    __tablename__ = "inbox_reviews"
+
+    message_log_id: Mapped[int] = mapped_column(ForeignKey("message_log.id"), primary_key=True)
+    reviewed_by: Mapped[str] = mapped_column(String(80))  # the audit actor, e.g. "staff:3"
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConsoleReply(Base):
+    """A text a staff member wrote to a participant from the console (its outbox row)."""
+
+    __tablename__ = "console_replies"
+    __table_args__ = (Index("ix_console_replies_participant", "participant_id"),)
+
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    sent_by: Mapped[str] = mapped_column(String(80))  # the audit actor
+    sent_by_name: Mapped[str] = mapped_column(String(120))  # as shown then, kept as a record
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
