@@ -65,9 +65,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     runtime.init_app(app)
 
     import handlers
-    from bot import cli
+    from bot import cli, console
 
     handlers.init_app(app)
+    console.init_app(app)
     cli.init_app(app)
     return app
 

@@ -41,6 +41,9 @@ class Settings:
     max_send_attempts: int = 8
     send_concurrency: int = 4
     log_level: str = "INFO"
+    secret_key: str | None = None  # signs console cookies; unset: one kept in the database
+    console_idle_minutes: float = 15.0
+    console_absolute_hours: float = 12.0
 
     @classmethod
     def from_env(
@@ -74,6 +77,9 @@ class Settings:
             max_send_attempts=int(_number(get, "IOPBOT_MAX_SEND_ATTEMPTS", 8)),
             send_concurrency=int(_number(get, "IOPBOT_SEND_CONCURRENCY", 4)),
             log_level=(get("IOPBOT_LOG_LEVEL") or "INFO").upper(),
+            secret_key=get("IOPBOT_SECRET_KEY"),
+            console_idle_minutes=_number(get, "IOPBOT_CONSOLE_IDLE_MINUTES", 15.0),
+            console_absolute_hours=_number(get, "IOPBOT_CONSOLE_ABSOLUTE_HOURS", 12.0),
         )
         return settings.validated()
 
@@ -133,6 +139,12 @@ class Settings:
             raise SettingsError("IOPBOT_MAX_SEND_ATTEMPTS must be at least 1")
         if not 1 <= self.send_concurrency <= 64:
             raise SettingsError("IOPBOT_SEND_CONCURRENCY must be a whole number from 1 to 64")
+        if self.secret_key is not None and len(self.secret_key) < 32:
+            raise SettingsError("IOPBOT_SECRET_KEY must be at least 32 characters")
+        if not 0 < self.console_idle_minutes <= 24 * 60:
+            raise SettingsError("IOPBOT_CONSOLE_IDLE_MINUTES must be a number of minutes (0-1440]")
+        if not 0 < self.console_absolute_hours <= 24 * 7:
+            raise SettingsError("IOPBOT_CONSOLE_ABSOLUTE_HOURS must be a number of hours (0-168]")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"IOPBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         return self

@@ -12,6 +12,7 @@ from bot.queries.inbox import waiting, waiting_counts, waiting_item
 from bot.services.inbox import InboxError, mark_reviewed
 from schedules import inbox_digest
 from schedules.sweep import registered_sweeps, run_sweeps
+from tests.console.conftest import make_staff
 from tests.factories import make_counselor, make_participant
 
 
@@ -75,18 +76,21 @@ def test_supervisor_view_sees_every_caseload_oldest_first_with_keyset_pages(
 
 def test_marking_reviewed_records_who_and_when_and_is_audited(text_in, clock, runtime,
                                                               db_session, people):
+    staff = make_staff(db_session, counselor=people["jordan"])
     say(text_in, people["alex"].phone, "is group still on tonight?")
     item = waiting(db_session)[0]
     with runtime.Session() as session, session.begin():
-        assert mark_reviewed(session, [item.message_id], actor="staff:7", staff_id=7,
+        assert mark_reviewed(session, [item.message_id], actor="staff:7", staff_id=staff.id,
                              now=clock()) == 1
     review = db_session.get(InboxReview, item.message_id)
-    assert (review.reviewed_by, review.staff_id, review.reviewed_at) == ("staff:7", 7, clock())
+    assert (review.reviewed_by, review.staff_id, review.reviewed_at) == (
+        "staff:7", staff.id, clock())
     assert waiting(db_session) == [] and waiting_item(db_session, item.message_id) is None
     event = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "inbox.reviewed")
                                ).one()
     assert (event.actor, event.subject_id) == ("staff:7", item.message_id)
-    assert event.detail == {"participant_id": people["alex"].id}  # never the text itself
+    assert (event.participant_id, event.staff_id) == (people["alex"].id, staff.id)
+    assert event.detail == {}  # never the text itself
 
 
 def test_a_second_reviewer_does_not_overwrite_the_first(text_in, clock, runtime, db_session,

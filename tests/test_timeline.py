@@ -28,7 +28,7 @@ def staff_text(runtime, clock, participant_id, body, key="k1", name="Jordan Lee"
     with runtime.Session() as session, session.begin():
         person = session.get(Participant, participant_id)
         return send_staff_reply(session, person, body, actor="staff:1", sender_name=name,
-                                now=clock(), form_key=key, staff_id=1)
+                                now=clock(), form_key=key)
 
 
 @pytest.fixture

@@ -21,10 +21,12 @@ def init_app(app: Flask) -> None:
         people,
         processes,
         schedule_cmds,
+        staff_cmds,
     )
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
+    modules += (staff_cmds,)
     for module in modules:
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -8,9 +8,17 @@ from bot.models.groups import Group
 from bot.models.inbox import ConsoleReply, InboxReview
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
+from bot.models.staff import (
+    AppSecret,
+    LoginFailure,
+    SetPasswordToken,
+    StaffAccount,
+    StaffSession,
+)
 
 __all__ = [
     "Alert", "AlertEvent", "AuditEvent", "Base", "Counselor", "Group", "MessageLog",
     "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
     "ConsoleReply", "InboxReview",
+    "AppSecret", "LoginFailure", "SetPasswordToken", "StaffAccount", "StaffSession",
 ]

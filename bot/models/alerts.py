@@ -37,6 +37,9 @@ class Alert(Base):
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
+    # Set when the step was taken in the console: the signed-in staff account.
+    acknowledged_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    resolved_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -53,3 +56,4 @@ class AlertEvent(Base):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     message_log_id: Mapped[int | None] = mapped_column(ForeignKey("message_log.id"))
     detail: Mapped[str | None] = mapped_column(String(300))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))

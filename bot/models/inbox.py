@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UTCDateTime
@@ -22,7 +22,7 @@ class InboxReview(Base):
 
     message_log_id: Mapped[int] = mapped_column(ForeignKey("message_log.id"), primary_key=True)
     reviewed_by: Mapped[str] = mapped_column(String(80))  # the audit actor, e.g. "staff:3"
-    staff_id: Mapped[int | None] = mapped_column(Integer)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -36,5 +36,5 @@ class ConsoleReply(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     sent_by: Mapped[str] = mapped_column(String(80))  # the audit actor
     sent_by_name: Mapped[str] = mapped_column(String(120))  # as shown then, kept as a record
-    staff_id: Mapped[int | None] = mapped_column(Integer)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

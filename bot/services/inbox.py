@@ -48,5 +48,5 @@ def mark_reviewed(
     ) if fresh else 0
     for i in fresh:
         audit.record(session, "inbox.reviewed", now=now, actor=actor, subject_type="message_log",
-                     subject_id=i, participant_id=found[i])
+                     subject_id=i, participant_id=found[i], staff_id=staff_id)
     return inserted

@@ -66,5 +66,5 @@ def send_staff_reply(
                              sent_by_name=sender_name[:120], staff_id=staff_id, created_at=now))
     audit.record(session, "participant.texted", now=now, actor=actor,
                  subject_type="participant", subject_id=participant.id, outbox_id=row.id,
-                 characters=len(text))
+                 characters=len(text), participant_id=participant.id, staff_id=staff_id)
     return SentReply(row.id, True)

@@ -1,8 +1,8 @@
 """console pages: inbox reviews, console replies, timeline and inbox indexes
 
 Revision ID: console_pages_inbox
-Revises: d463c56c8504
-Create Date: 2026-11-30 21:08:48.947959
+Revises: console_core_staff
+Create Date: 2026-11-30 21:14:24.102364
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import bot.models.base
 
 
 revision = 'console_pages_inbox'
-down_revision = 'd463c56c8504'
+down_revision = 'console_core_staff'
 branch_labels = None
 depends_on = None
 
@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('created_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'], name=op.f('fk_console_replies_outbox_id_outbox')),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_console_replies_participant_id_participants')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_accounts.id'], name=op.f('fk_console_replies_staff_id_staff_accounts')),
     sa.PrimaryKeyConstraint('outbox_id', name=op.f('pk_console_replies'))
     )
     with op.batch_alter_table('console_replies', schema=None) as batch_op:
@@ -41,6 +42,7 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('reviewed_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['message_log_id'], ['message_log.id'], name=op.f('fk_inbox_reviews_message_log_id_message_log')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_accounts.id'], name=op.f('fk_inbox_reviews_staff_id_staff_accounts')),
     sa.PrimaryKeyConstraint('message_log_id', name=op.f('pk_inbox_reviews'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:

@@ -1,0 +1,106 @@
+"""`iopbot staff add|set-password|list|disable`: console accounts from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from bot.cli.common import runtime, transaction
+from bot.models import Counselor, StaffAccount
+from bot.models.staff import STAFF_ROLES
+from bot.phones import InvalidPhone, normalize_phone
+from bot.services.staff import (
+    StaffError,
+    create_staff,
+    disable_staff,
+    find_staff,
+    issue_set_password_link,
+    set_password,
+)
+
+
+@click.group("staff", cls=AppGroup)
+def staff_group() -> None:
+    """Staff console accounts: add, set a password, list, disable."""
+
+
+def _link(token: str) -> str:
+    base = (runtime().settings.public_base_url or "http://127.0.0.1:8000").rstrip("/")
+    return f"{base}/console/welcome/{token}"
+
+
+@staff_group.command("add")
+@click.option("--email", required=True, help="Their work email (the sign-in name).")
+@click.option("--name", required=True, help="Their name as colleagues know it.")
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES),
+              help="counselor, supervisor or admin.")
+@click.option("--counselor", "phone", default=None,
+              help="A counselor account's counselor phone (ties it to that caseload).")
+def staff_add(email: str, name: str, role: str, phone: str | None) -> None:
+    """Create an account; prints a one-time set-password link (valid 72 h) on the last line."""
+    rt = runtime()
+    now = rt.now()
+    with transaction() as session:
+        counselor = None
+        if phone is not None:
+            try:
+                number = normalize_phone(phone)
+            except InvalidPhone as exc:
+                raise StaffError(f"--counselor: {exc}") from None
+            counselor = session.scalar(select(Counselor).where(Counselor.phone == number))
+            if counselor is None:
+                raise StaffError(f"--counselor: no counselor has the phone {number}")
+        account = create_staff(session, email=email, name=name, role=role, counselor=counselor,
+                               now=now)
+        token = issue_set_password_link(session, account, now=now)
+        click.echo(f"created {role} account {account.email}"
+                   + (f" for counselor {counselor.name}" if counselor else ""))
+        click.echo("Send them this link to set a password (works once, for 72 hours):")
+    click.echo(_link(token))
+
+
+@staff_group.command("set-password")
+@click.option("--email", required=True, help="The account's email.")
+def staff_set_password(email: str) -> None:
+    """Set a password read from standard input (for scripted set-up); signs out everywhere."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    rt = runtime()
+    with transaction() as session:
+        account = find_staff(session, email)
+        if account is None:
+            raise StaffError(f"no account has the email {email.strip()!r}")
+        set_password(session, account, password, now=rt.now(), actor="cli")
+        click.echo(f"password set for {account.email}")
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+    """Every account: email, name, role, state, second factor, last sign-in."""
+    with transaction() as session:
+        accounts = session.scalars(select(StaffAccount).order_by(StaffAccount.email))
+        for a in accounts:
+            state = "active" if a.active else "disabled"
+            if a.active and a.password_hash is None:
+                state = "no-password-yet"
+            last = a.last_sign_in_at.strftime("%Y-%m-%dT%H:%MZ") if a.last_sign_in_at else "-"
+            click.echo(f"{a.email}\t{a.name}\t{a.role}\t{state}\t"
+                       f"totp {'on' if a.totp_secret else 'off'}\tlast sign-in {last}")
+
+
+@staff_group.command("disable")
+@click.option("--email", required=True, help="The account's email.")
+def staff_disable(email: str) -> None:
+    """Disable an account: it can no longer sign in, and its sessions end now."""
+    rt = runtime()
+    with transaction() as session:
+        account = find_staff(session, email)
+        if account is None:
+            raise StaffError(f"no account has the email {email.strip()!r}")
+        disable_staff(session, account, now=rt.now(), actor="cli")
+        click.echo(f"disabled {account.email}; signed out everywhere")
+
+
+COMMANDS: list[click.Command] = [staff_group]

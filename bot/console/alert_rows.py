@@ -1,0 +1,107 @@
+"""Read-only rows for the alert pages (plain data for templates; scope applied here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.console.access import StaffLike, alert_scope
+from bot.models import Alert, AlertEvent, Counselor, MessageLog, Participant, StaffAccount
+
+LEVEL_ORDER = case({"crisis": 0, "urgent": 1, "concern": 2}, value=Alert.level, else_=3)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One alert as the queue shows it."""
+
+    id: int
+    level: str
+    state: str
+    kind: str
+    participant_id: int | None
+    name: str  # the participant's preferred name, or "Unknown number ending 1234"
+    created_at: datetime
+    step: int
+    reasons: list[str]
+    text: str | None  # the participant's own words that raised it
+    text_at: datetime | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One step in an alert's life."""
+
+    at: datetime
+    action: str
+    who: str | None
+    detail: str | None
+    text: str | None
+
+
+def _rows(session: Session, stmt) -> list[AlertRow]:
+    acker, resolver = aliased(Counselor), aliased(Counselor)
+    acker_staff, resolver_staff = aliased(StaffAccount), aliased(StaffAccount)
+    stmt = (stmt.add_columns(Participant.name, MessageLog.body, MessageLog.created_at,
+                             acker.name, resolver.name, acker_staff.name, resolver_staff.name)
+            .outerjoin(Participant, Participant.id == Alert.participant_id)
+            .outerjoin(MessageLog, MessageLog.id == Alert.message_log_id)
+            .outerjoin(acker, acker.id == Alert.acknowledged_by)
+            .outerjoin(resolver, resolver.id == Alert.resolved_by)
+            .outerjoin(acker_staff, acker_staff.id == Alert.acknowledged_by_staff_id)
+            .outerjoin(resolver_staff, resolver_staff.id == Alert.resolved_by_staff_id))
+    out = []
+    for alert, pname, body, body_at, ack, res, ack_s, res_s in session.execute(stmt):
+        out.append(AlertRow(
+            id=alert.id, level=alert.level, state=alert.state, kind=alert.kind,
+            participant_id=alert.participant_id,
+            name=pname or f"Unknown number ending {(alert.phone or '')[-4:]}",
+            created_at=alert.created_at, step=alert.step, reasons=list(alert.reasons or []),
+            text=body, text_at=body_at, acknowledged_by=ack_s or ack,
+            acknowledged_at=alert.acknowledged_at, resolved_by=res_s or res,
+            resolved_at=alert.resolved_at, note=alert.note,
+        ))
+    return out
+
+
+def open_alerts(session: Session, staff: StaffLike, *, limit: int = 100) -> list[AlertRow]:
+    """Unresolved alerts `staff` may see: crisis first, then urgent, then concern; newest first."""
+    stmt = (select(Alert).where(Alert.state != "resolved", alert_scope(staff))
+            .order_by(LEVEL_ORDER, Alert.created_at.desc(), Alert.id.desc()).limit(limit))
+    return _rows(session, stmt)
+
+
+def recently_resolved(session: Session, staff: StaffLike, *, limit: int = 20) -> list[AlertRow]:
+    """The latest resolved alerts `staff` may see."""
+    stmt = (select(Alert).where(Alert.state == "resolved", alert_scope(staff))
+            .order_by(Alert.resolved_at.desc(), Alert.id.desc()).limit(limit))
+    return _rows(session, stmt)
+
+
+def alert_detail(session: Session, staff: StaffLike, alert_id: int) -> AlertRow | None:
+    """One alert when `staff` may see it, else None (the page answers 404)."""
+    rows = _rows(session, select(Alert).where(Alert.id == alert_id, alert_scope(staff)))
+    return rows[0] if rows else None
+
+
+def alert_events(session: Session, alert_id: int) -> list[EventRow]:
+    """The alert's steps, oldest first, with any participant text each one carried."""
+    staff_name = aliased(StaffAccount)
+    stmt = (select(AlertEvent, Counselor.name, staff_name.name, MessageLog.body,
+                   MessageLog.direction)
+            .outerjoin(Counselor, Counselor.id == AlertEvent.counselor_id)
+            .outerjoin(staff_name, staff_name.id == AlertEvent.staff_id)
+            .outerjoin(MessageLog, MessageLog.id == AlertEvent.message_log_id)
+            .where(AlertEvent.alert_id == alert_id)
+            .order_by(AlertEvent.at, AlertEvent.id))
+    return [EventRow(at=e.at, action=e.action, who=sname or cname, detail=e.detail,
+                     text=body if direction == "in" else None)
+            for e, cname, sname, body, direction in session.execute(stmt)]

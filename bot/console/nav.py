@@ -1,0 +1,73 @@
+"""The console's navigation, template globals and error pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+
+from bot.console import bp
+from bot.console.auth import current_staff
+from bot.runtime import current
+
+# (label, endpoint, roles). A page whose module is not installed yet is simply not shown.
+NAV = (
+    ("Alerts", "console.alerts", ("counselor", "supervisor")),
+    ("Participants", "console.participants", ("counselor", "supervisor")),
+    ("Inbox", "console.inbox", ("counselor", "supervisor")),
+    ("Audit", "console.audit", ("supervisor",)),
+    ("Staff", "console.staff", ("admin",)),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link in the top bar."""
+
+    label: str
+    url: str
+    active: bool
+
+
+def nav_items() -> list[NavItem]:
+    """The links the signed-in person's role may use."""
+    staff = current_staff()
+    if staff is None:
+        return []
+    items = []
+    for label, endpoint, roles in NAV:
+        if staff.role in roles and endpoint in current_app.view_functions:
+            url = url_for(endpoint)
+            items.append(NavItem(label, url, request.path.startswith(url)))
+    return items
+
+
+@bp.context_processor
+def _globals() -> dict:
+    return {"current_staff": current_staff, "nav_items": nav_items,
+            "clinic_name": current().program.clinic_name}
+
+
+ERRORS = {
+    400: ("Something was missing", "The form was incomplete or too old. Go back, reload the "
+          "page and try again."),
+    401: ("Please sign in", "You need to sign in to do that."),
+    403: ("Not available to your role", "Your account's role does not include this page."),
+    404: ("Not found", "There is nothing here, or it is not on your caseload."),
+    429: ("Slow down", "Too many requests. Wait a minute and try again."),
+}
+
+
+def _error_page(code: int):
+    title, message = ERRORS[code]
+    return render_template("console/error.html", title=title, message=message), code
+
+
+@bp.errorhandler(CSRFError)
+def _csrf(_error):
+    return _error_page(400)
+
+
+for _code in ERRORS:
+    bp.register_error_handler(_code, lambda _e, c=_code: _error_page(c))

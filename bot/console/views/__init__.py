@@ -1,0 +1,1 @@
+"""Console pages: each module here adds its routes to `bot.console.bp`."""
