@@ -83,7 +83,7 @@ def test_every_source_shows_up_newest_first(story, db_session):
     assert levels == ["concern", "urgent"]  # the unannounced absence, then the reported use
     alert = next(e for e in entries if e.source == "alert" and e.level == "urgent")
     assert alert.status == "open" and alert.note == "reported use"
-    assert alert.steps[0].endswith("raised") and any("texted Jordan Lee" in s for s in alert.steps)
+    assert alert.steps[0][1] == "raised" and any(s == "texted Jordan Lee" for _, s in alert.steps)
     absent = next(e for e in entries if e.source == "attendance")
     assert absent.title == "Appointment: absent" and absent.level == "problem"
     consent = next(e for e in entries if e.source == "consent")

@@ -19,6 +19,16 @@ KIND_TITLES = {
 DELIVERY = {"delivered": "delivered", "read": "read", "undelivered": "not delivered",
             "failed": "not delivered", "sent": "sent to the carrier", "queued": "sent",
             "accepted": "sent", "sending": "sending", "canceled": "not delivered"}
+# How the bot understood a participant's text (message_log.intent), for the timeline.
+INTENT_NOTES = {
+    "checkin_answer": "check-in answer", "checkin_unclear": "check-in answer, unclear: asked again",
+    "confirmation": "answer to a reminder", "free_text": "message for the team",
+    "opt_out": "STOP: texts turned off", "opt_in": "START: texts back on", "help": "HELP",
+    "pause": "asked to pause check-ins", "resume": "asked to resume check-ins",
+    "crisis": "crisis: staff paged", "free_text.urgent": "raised an urgent alert",
+    "free_text.concern": "raised a concern alert", "family_consent": "signed a family consent",
+    "family_revoke": "ended family updates", "family_add": "asked to add family",
+}
 STATUS_ACTIONS = {
     "participant.paused": "Check-ins paused", "participant.resumed": "Check-ins resumed",
     "participant.discharged": "Discharged",
@@ -81,11 +91,11 @@ def checkin_summary(c: CheckIn) -> str:
 
 
 def alert_step(event: AlertEvent, counselor_name: str | None) -> str:
-    """One ladder step as '09:12 UTC texted Jordan Lee'."""
+    """One ladder step in words: 'texted Jordan Lee'."""
     what = ALERT_ACTIONS.get(event.action, event.action.replace("_", " "))
     who = f" {counselor_name}" if counselor_name else ""
     extra = f" ({event.detail})" if event.detail and event.action in ("skipped", "resolved") else ""
-    return f"{event.at:%Y-%m-%d %H:%M} UTC {what}{who}{extra}"
+    return f"{what}{who}{extra}"
 
 
 def consent_events(c: Consent) -> list[tuple[datetime, str, str | None]]:
@@ -109,3 +119,14 @@ def fire_not_sent(kind: str, day: date | None) -> str:
     what = {"checkin": "Check-in", "followup": "Check-in nudge", "reminder": "Reminder"}.get(
         kind, kind)
     return f"{what} not sent" + (f" ({day:%a %b %-d})" if day and kind != "reminder" else "")
+
+
+def actor_label(actor: str | None) -> str | None:
+    """Who did something, in words: 'the participant (by text)', 'staff (command line)'."""
+    if not actor:
+        return None
+    if actor.startswith("participant:"):
+        return "the participant, by text"
+    if actor in ("staff:cli", "system"):
+        return "staff (command line)" if actor == "staff:cli" else "the bot"
+    return actor

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
@@ -24,12 +24,15 @@ from bot.models import (
     InboxReview,
     MessageLog,
     OutboxMessage,
+    StaffAccount,
 )
 from bot.models.family import Consent
 from bot.models.inbox import INBOX_INTENT
 from bot.models.schedule import Attendance, CheckIn, Fire, TherapySession
 from bot.queries.labels import (
+    INTENT_NOTES,
     STATUS_ACTIONS,
+    actor_label,
     alert_step,
     checkin_summary,
     consent_events,
@@ -58,7 +61,9 @@ class Entry:
     note: str | None = None  # why not sent, alert reasons, who marked attendance
     by: str | None = None  # who sent or did it, when a person did
     level: str | None = None  # alerts: crisis | urgent | concern; failures: "problem"
-    steps: tuple[str, ...] = field(default=())  # an alert's ladder, oldest first
+    steps: tuple[tuple[datetime, str], ...] = field(default=())  # an alert's ladder, oldest first
+    waiting: bool = False  # a text in the inbox that nobody has reviewed yet
+    done_at: datetime | None = None  # when it was reviewed (texts in)
 
     @property
     def key(self) -> tuple[datetime, int, int | str]:
@@ -126,19 +131,19 @@ def texts_in(session: Session, pid: int, cursor: Cursor | None, n: int) -> list[
     """Texts from the participant, with whether they wait in the inbox or who reviewed them."""
     rows = session.execute(
         select(MessageLog.id, MessageLog.created_at, MessageLog.body, MessageLog.intent,
-               InboxReview.reviewed_by, InboxReview.reviewed_at)
+               func.coalesce(StaffAccount.name, InboxReview.reviewed_by), InboxReview.reviewed_at)
         .outerjoin(InboxReview, InboxReview.message_log_id == MessageLog.id)
+        .outerjoin(StaffAccount, StaffAccount.id == InboxReview.staff_id)
         .where(MessageLog.participant_id == pid, MessageLog.direction == "in",
                before(cursor, "text_in", MessageLog.created_at, MessageLog.id))
         .order_by(MessageLog.created_at.desc(), MessageLog.id.desc()).limit(n))
     out = []
     for mid, at, body, intent, reviewer, reviewed_at in rows:
-        status = None
-        if intent == INBOX_INTENT:
-            status = (f"reviewed {reviewed_at:%Y-%m-%d %H:%M} UTC" if reviewer
-                      else "waiting in the inbox")
+        inbox = intent == INBOX_INTENT
+        status = ("reviewed" if reviewer else "waiting in the inbox") if inbox else None
         out.append(Entry(at, "text_in", mid, "Text from participant", text=body, status=status,
-                         note=(intent or "").replace("_", " ") or None))
+                         note=INTENT_NOTES.get(intent or ""), by=reviewer,
+                         waiting=inbox and not reviewer, done_at=reviewed_at))
     return out
 
 
@@ -176,7 +181,7 @@ def alerts(session: Session, pid: int, cursor: Cursor | None, n: int) -> list[En
         select(Alert).where(Alert.participant_id == pid,
                             before(cursor, "alert", Alert.created_at, Alert.id))
         .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(n)).all()
-    steps: dict[int, list[str]] = {a.id: [] for a in found}
+    steps: dict[int, list[tuple[datetime, str]]] = {a.id: [] for a in found}
     if found:
         for event, name in session.execute(
             select(AlertEvent, Counselor.name)
@@ -184,7 +189,7 @@ def alerts(session: Session, pid: int, cursor: Cursor | None, n: int) -> list[En
             .where(AlertEvent.alert_id.in_(list(steps)))
             .order_by(AlertEvent.at, AlertEvent.id)
         ):
-            steps[event.alert_id].append(alert_step(event, name))
+            steps[event.alert_id].append((event.at, alert_step(event, name)))
     return [Entry(a.created_at, "alert", a.id, f"Alert {a.id}: {a.level}",
                   status=a.state, note="; ".join(a.reasons or []) or a.kind, level=a.level,
                   steps=tuple(steps[a.id]))
@@ -202,7 +207,7 @@ def attendance(session: Session, pid: int, cursor: Cursor | None, n: int) -> lis
     return [Entry(starts, "attendance", a.id,
                   f"{'Group' if group else 'Appointment'}: "
                   f"{'attended' if a.present else 'absent'}",
-                  by=a.marked_by, level=None if a.present else "problem")
+                  by=actor_label(a.marked_by), level=None if a.present else "problem")
             for a, starts, group in rows]
 
 
@@ -218,7 +223,7 @@ def status_changes(session: Session, pid: int, cursor: Cursor | None, n: int) ->
     for e in rows:
         until = (e.detail or {}).get("until")
         title = STATUS_ACTIONS[e.action] + (f" until {until}" if until else "")
-        out.append(Entry(e.at, "status", e.id, title, by=e.actor))
+        out.append(Entry(e.at, "status", e.id, title, by=actor_label(e.actor)))
     return out
 
 
@@ -235,7 +240,7 @@ def not_sent(session: Session, pid: int, cursor: Cursor | None, n: int) -> list[
 
 def consents(session: Session, pid: int, cursor: Cursor | None, n: int) -> list[Entry]:
     """Family consent changes: requested, signed, joined, revoked, expired."""
-    entries = [Entry(at, "consent", consent.id * 8 + step, title, by=by)
+    entries = [Entry(at, "consent", consent.id * 8 + step, title, by=actor_label(by))
                for consent in session.scalars(select(Consent).where(Consent.participant_id == pid))
                for step, (at, title, by) in enumerate(consent_events(consent))]
     entries = [e for e in entries if _older(e, cursor)]
