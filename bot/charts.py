@@ -13,7 +13,7 @@ from html import escape
 
 from bot.queries.checkin_series import DayPoint
 
-WIDTH, LEFT, RIGHT = 720, 44, 12
+WIDTH, LEFT, RIGHT = 720, 44, 30
 URGE_TOP, URGE_H = 30, 120
 MOOD_TOP, MOOD_H = 196, 56
 STRIP_Y = 280
@@ -60,6 +60,11 @@ def _summary(points: Sequence[DayPoint]) -> str:
     return "; ".join(parts) + "."
 
 
+def _ticks(y: float, value: int) -> str:
+    return (f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{value}</text>'
+            f'<text x="{WIDTH - RIGHT + 6}" y="{y + 4:.1f}" class="tick">{value}</text>')
+
+
 def _day_label(day: date) -> str:
     return f"{day:%b} {day.day}"
 
@@ -86,22 +91,22 @@ def checkin_chart(points: Sequence[DayPoint], *, title: str, chart_id: str = "ch
                        f'width="{col:.1f}" height="{STRIP_Y - URGE_TOP + 8}" '
                        f'fill="url(#{chart_id}-hatch)" opacity="0.6"/>')
     # Axes and grid, each labelled in words.
-    out.append(f'<text x="{LEFT}" y="{URGE_TOP - 10}" class="axis-title">Urges (0 = none, '
-               f'10 = strongest)</text>')
+    # Titles sit at the right end and ticks on both sides: a phone scrolled to the latest
+    # days still sees what each panel is.
+    out.append(f'<text x="{WIDTH - RIGHT}" y="{URGE_TOP - 10}" text-anchor="end" '
+               f'class="axis-title">Urges (0 = none, 10 = strongest)</text>')
     for v in (0, 5, 10):
         y = urge_y(v)
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'stroke="#d0d0d0" stroke-width="1"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                   f'class="tick">{v}</text>')
-    out.append(f'<text x="{LEFT}" y="{MOOD_TOP - 10}" class="axis-title">Mood (1 = very low, '
-               f'5 = very good)</text>')
+        out.append(_ticks(y, v))
+    out.append(f'<text x="{WIDTH - RIGHT}" y="{MOOD_TOP - 10}" text-anchor="end" '
+               f'class="axis-title">Mood (1 = very low, 5 = very good)</text>')
     for v in (1, 3, 5):
         y = mood_y(v)
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'stroke="#d0d0d0" stroke-width="1"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                   f'class="tick">{v}</text>')
+        out.append(_ticks(y, v))
     # Lines (never bridging a missing day), then markers with a tooltip each.
     for run in _segments(points, lambda p: p.craving):
         pts = " ".join(f"{_x(i, n):.1f},{urge_y(v):.1f}" for i, v in run)
