@@ -12,11 +12,15 @@ from bot.models.base import Base, UTCDateTime
 # The one intent that means "nobody but a person can answer this": a participant's text that
 # no handler took and triage did not turn into an alert (handlers/fallback.py).
 INBOX_INTENT = "free_text"
-INBOX_WHERE = f"direction = 'in' AND party = 'participant' AND intent = '{INBOX_INTENT}'"
+# The inbox's partial index holds only texts still waiting, so reading the inbox costs what is
+# in it, not the years of reviewed texts behind it.
+INBOX_WHERE = (f"direction = 'in' AND party = 'participant' AND intent = '{INBOX_INTENT}' "
+               "AND reviewed_at IS NULL")
 
 
 class InboxReview(Base):
-    """A participant's text that a staff member has read (the inbox is what has none)."""
+    """Who marked a participant's text reviewed, and when (message_log.reviewed_at is the flag
+    the inbox's index reads; this row is the record)."""
 
     __tablename__ = "inbox_reviews"
 

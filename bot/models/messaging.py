@@ -63,9 +63,9 @@ class MessageLog(Base):
 
     __tablename__ = "message_log"
     __table_args__ = (
-        # A participant's timeline, newest first; the inbox reads only texts a person must see.
+        # A participant's timeline, newest first; the inbox: texts waiting for a person.
         Index("ix_message_log_participant_at", "participant_id", "created_at"),
-        Index("ix_message_log_inbox", "participant_id", "created_at",
+        Index("ix_message_log_inbox", "created_at", "id",
               postgresql_where=text(INBOX_WHERE), sqlite_where=text(INBOX_WHERE)),
     )
 
@@ -82,6 +82,8 @@ class MessageLog(Base):
     intent: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set when staff mark an inbox text reviewed (who: InboxReview); NULL = still waiting.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SendPacing(Base):

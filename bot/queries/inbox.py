@@ -2,7 +2,8 @@
 
 A text lands here when no handler understood it as an answer (a number, C/N, a keyword) and
 triage raised no alert for it: its message-log intent is INBOX_INTENT. Reviewing it adds an
-InboxReview row; nothing on the inbound path changes.
+InboxReview row (who) and sets message_log.reviewed_at (the flag the inbox's partial index
+reads); nothing on the inbound path changes.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Counselor, InboxReview, MessageLog, Participant
+from bot.models import Counselor, MessageLog, Participant
 from bot.models.inbox import INBOX_INTENT
 
 PAGE = 50
@@ -33,14 +34,14 @@ class InboxItem:
 
 
 def is_inbox_text():
-    """The SQL condition for a text a person must read (matches the partial index)."""
+    """The SQL condition for a text only a person can answer (reviewed or not)."""
     return and_(MessageLog.direction == "in", MessageLog.party == "participant",
                 MessageLog.intent == INBOX_INTENT)
 
 
 def unreviewed():
-    """The SQL condition: no staff member has marked this text reviewed."""
-    return ~exists().where(InboxReview.message_log_id == MessageLog.id)
+    """The SQL condition: nobody has marked it reviewed (with is_inbox_text: the partial index)."""
+    return MessageLog.reviewed_at.is_(None)
 
 
 def _waiting(counselor_id: int | None) -> Select:

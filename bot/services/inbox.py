@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -37,16 +37,22 @@ def mark_reviewed(
     missing = [i for i in ids if i not in found]
     if missing:
         raise InboxError(f"not a text waiting for review: {', '.join(map(str, missing))}")
-    already = set(session.scalars(
-        select(InboxReview.message_log_id).where(InboxReview.message_log_id.in_(ids))))
-    fresh = [i for i in ids if i not in already]
-    inserted = insert_ignoring_duplicates(
+    # The UPDATE is the claim: of two people marking the same text at once, the second waits
+    # for the first's row lock, then finds it reviewed and changes nothing.
+    claimed = list(session.scalars(
+        update(MessageLog)
+        .where(MessageLog.id.in_(ids), MessageLog.reviewed_at.is_(None))
+        .values(reviewed_at=now)
+        .returning(MessageLog.id)
+        .execution_options(synchronize_session=False)
+    ))
+    insert_ignoring_duplicates(
         session, InboxReview.__table__,
         [{"message_log_id": i, "reviewed_by": actor, "staff_id": staff_id, "reviewed_at": now}
-         for i in fresh],
+         for i in claimed],
         key=["message_log_id"],
-    ) if fresh else 0
-    for i in fresh:
+    )
+    for i in sorted(claimed):
         audit.record(session, "inbox.reviewed", now=now, actor=actor, subject_type="message_log",
                      subject_id=i, participant_id=found[i], staff_id=staff_id)
-    return inserted
+    return len(claimed)

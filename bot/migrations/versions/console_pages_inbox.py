@@ -2,7 +2,7 @@
 
 Revision ID: console_pages_inbox
 Revises: console_core_staff
-Create Date: 2026-11-30 21:14:24.102364
+Create Date: 2026-11-30 21:33:53.185056
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_fires_dropped', ['participant_id', 'decided_at'], unique=False, postgresql_where=sa.text("state = 'dropped'"), sqlite_where=sa.text("state = 'dropped'"))
 
     with op.batch_alter_table('message_log', schema=None) as batch_op:
-        batch_op.create_index('ix_message_log_inbox', ['participant_id', 'created_at'], unique=False, postgresql_where=sa.text("direction = 'in' AND party = 'participant' AND intent = 'free_text'"), sqlite_where=sa.text("direction = 'in' AND party = 'participant' AND intent = 'free_text'"))
+        batch_op.add_column(sa.Column('reviewed_at', bot.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_message_log_inbox', ['created_at', 'id'], unique=False, postgresql_where=sa.text("direction = 'in' AND party = 'participant' AND intent = 'free_text' AND reviewed_at IS NULL"), sqlite_where=sa.text("direction = 'in' AND party = 'participant' AND intent = 'free_text' AND reviewed_at IS NULL"))
         batch_op.create_index('ix_message_log_participant_at', ['participant_id', 'created_at'], unique=False)
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -68,7 +69,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table('message_log', schema=None) as batch_op:
         batch_op.drop_index('ix_message_log_participant_at')
-        batch_op.drop_index('ix_message_log_inbox', postgresql_where=sa.text("direction = 'in' AND party = 'participant' AND intent = 'free_text'"), sqlite_where=sa.text("direction = 'in' AND party = 'participant' AND intent = 'free_text'"))
+        batch_op.drop_index('ix_message_log_inbox', postgresql_where=sa.text("direction = 'in' AND party = 'participant' AND intent = 'free_text' AND reviewed_at IS NULL"), sqlite_where=sa.text("direction = 'in' AND party = 'participant' AND intent = 'free_text' AND reviewed_at IS NULL"))
+        batch_op.drop_column('reviewed_at')
 
     with op.batch_alter_table('fires', schema=None) as batch_op:
         batch_op.drop_index('ix_fires_dropped', postgresql_where=sa.text("state = 'dropped'"), sqlite_where=sa.text("state = 'dropped'"))
