@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from bot.models import Counselor, MessageLog, Participant
@@ -34,9 +34,16 @@ class InboxItem:
 
 
 def is_inbox_text():
-    """The SQL condition for a text only a person can answer (reviewed or not)."""
-    return and_(MessageLog.direction == "in", MessageLog.party == "participant",
-                MessageLog.intent == INBOX_INTENT)
+    """The SQL condition for a text only a person can answer (reviewed or not).
+
+    The values are SQL literals, not bound parameters: PostgreSQL uses a partial index only
+    when it can see the query implies the index's WHERE, and psycopg's prepared statements
+    (after five runs) get a generic plan that cannot see inside parameters. With parameters
+    the inbox fell back to walking every text by time (2-3 s on 500,000 texts).
+    """
+    return and_(MessageLog.direction == literal_column("'in'"),
+                MessageLog.party == literal_column("'participant'"),
+                MessageLog.intent == literal_column(f"'{INBOX_INTENT}'"))
 
 
 def unreviewed():

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
@@ -231,7 +231,8 @@ def not_sent(session: Session, pid: int, cursor: Cursor | None, n: int) -> list[
     """Scheduled texts that were never queued, and why (quiet hours, paused, opted out...)."""
     rows = session.execute(
         select(Fire.key, Fire.kind, Fire.reason, Fire.decided_at, Fire.local_date)
-        .where(Fire.participant_id == pid, Fire.state == "dropped",
+        # A literal, so even a prepared statement's generic plan uses the partial index.
+        .where(Fire.participant_id == pid, Fire.state == literal_column("'dropped'"),
                before(cursor, "not_sent", Fire.decided_at, Fire.key))
         .order_by(Fire.decided_at.desc(), Fire.key.desc()).limit(n))
     return [Entry(at, "not_sent", key, fire_not_sent(kind, day), note=reason, level="problem")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from bot.runtime import current
 from bot.sending import send_now
 from bot.services.staff_reply import MAX_CHARS, ReplyError, check_can_text, send_staff_reply
 
+log = logging.getLogger(__name__)
 CHART_DAYS = (30, 90)
 
 
@@ -109,11 +111,8 @@ def reply(participant_id: int):
             sent = send_staff_reply(
                 s, person, body, actor=staff.actor, sender_name=staff.name, now=rt.now(),
                 form_key=request.form.get("form_key", ""), staff_id=staff.id)
-        except ReplyError as exc:
-            s.rollback()
-            with rt.Session() as again, again.begin():
-                person = _visible(again, staff, participant_id)
-                return _page(again, staff, person, error=str(exc), draft=body[:MAX_CHARS]), 400
+        except ReplyError as exc:  # raised before anything is written
+            return _page(s, staff, person, error=str(exc), draft=body[:MAX_CHARS]), 400
         name = person.name
     flash(f"Text to {name} queued. It appears below as sent by you.")
     response = redirect(url_for("console.participant", participant_id=participant_id))
@@ -127,7 +126,4 @@ def _send(rt, outbox_id: int) -> None:
     try:
         send_now(rt, [outbox_id])
     except Exception:  # the outbox row stays pending
-        import logging
-
-        logging.getLogger(__name__).exception("console reply %s: immediate send failed",
-                                              outbox_id)
+        log.exception("console reply %s: immediate send failed; the clock will retry", outbox_id)
