@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.console import bp
 from bot.console.access import can_view
 from bot.console.auth import audit_view, role_required, signed_in_staff
 from bot.models import InboxReview
-from bot.queries.inbox import waiting, waiting_item
+from bot.queries.inbox import waiting, waiting_counts, waiting_item
 from bot.runtime import current
 from bot.services.inbox import mark_reviewed
+
+PAGE = 50
 
 
 def _scope(staff) -> int | None:
@@ -23,16 +27,37 @@ def _scope(staff) -> int | None:
 def inbox():
     """Waiting texts, oldest first."""
     staff = signed_in_staff()
-    if staff.role == "counselor" and staff.counselor_id is None:
-        items = []
-    else:
+    after = _after(request.args.get("after", ""))
+    items: list = []
+    total = 0
+    if staff.role == "supervisor" or staff.counselor_id is not None:
         rt = current()
         with rt.Session() as s, s.begin():
-            items = waiting(s, counselor_id=_scope(staff), limit=200)
-            for pid in sorted({i.participant_id for i in items}):
+            items = waiting(s, counselor_id=_scope(staff), after=after, limit=PAGE + 1)
+            counts = waiting_counts(s)
+            total = (sum(counts.values()) if _scope(staff) is None
+                     else counts.get(staff.counselor_id, 0))
+            for pid in sorted({i.participant_id for i in items[:PAGE]}):
                 audit_view(s, staff, pid)
-    return render_template("console/inbox.html", items=items, everyone=_scope(staff) is None,
-                           now=current().now())
+    more = items[PAGE - 1] if len(items) > PAGE else None
+    return render_template(
+        "console/inbox.html", items=items[:PAGE], total=total, everyone=_scope(staff) is None,
+        more=f"{more.received_at.isoformat()}~{more.message_id}" if more else None,
+        now=current().now())
+
+
+def _after(token: str) -> tuple[datetime, int] | None:
+    """The (received_at, message id) a 'next page' link carries; 400 when malformed."""
+    if not token:
+        return None
+    at, _, ident = token.rpartition("~")
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        abort(400)
+    if not ident.isdigit() or when.tzinfo is None:
+        abort(400)
+    return when, int(ident)
 
 
 @bp.post("/inbox/<int:message_id>/reviewed")
