@@ -257,3 +257,19 @@ def test_a_counselor_account_without_a_counselor_row_has_an_empty_inbox(console_
     db_session.flush()
     client = console_client(staff=odd)
     assert "Nothing waiting" in html(client.get("/console/inbox"))
+
+
+def test_the_inbox_pages_fifty_at_a_time(boss, clinic, text_in, clock):
+    for n in range(55):
+        clock.advance(seconds=1)
+        text_in(clinic["alex"].phone, f"question number {n} about the schedule")
+    first = html(boss.get("/console/inbox"))
+    assert first.count("Mark reviewed") == 50 and '<span class="count">57</span>' in first
+    link = re.search(r'href="(/console/inbox\?after=[^"]+)"', first).group(1)
+    second = html(boss.get(link.replace("&amp;", "&")))
+    assert second.count("Mark reviewed") == 7
+    assert "question number 54" in second and "question number 47" not in second
+
+
+def test_a_bad_inbox_page_token_is_a_400(boss, clinic):
+    assert boss.get("/console/inbox?after=yesterday~3").status_code == 400
