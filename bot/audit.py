@@ -1,10 +1,12 @@
-"""Writing audit events."""
+"""Writing audit events, and reading them back for review."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import AuditEvent
@@ -31,3 +33,45 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit event as people read it: the staff account's email when there is one."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    participant_id: int | None
+    participant: str | None
+    page: str | None
+    subject: str | None
+    detail: dict
+
+
+def audit_rows(
+    session: Session, *, participant_id: int | None = None, staff_id: int | None = None,
+    since: datetime | None = None, limit: int = 500, before_id: int | None = None,
+) -> list[AuditRow]:
+    """Audit events newest first, filtered by participant, staff account and start time."""
+    from bot.models import Participant, StaffAccount
+
+    stmt = (select(AuditEvent, StaffAccount.email, Participant.name)
+            .outerjoin(StaffAccount, StaffAccount.id == AuditEvent.staff_id)
+            .outerjoin(Participant, Participant.id == AuditEvent.participant_id))
+    if participant_id is not None:
+        stmt = stmt.where(AuditEvent.participant_id == participant_id)
+    if staff_id is not None:
+        stmt = stmt.where(AuditEvent.staff_id == staff_id)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if before_id is not None:
+        stmt = stmt.where(AuditEvent.id < before_id)
+    stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    return [AuditRow(
+        id=e.id, at=e.at, actor=email or e.actor, action=e.action, participant_id=e.participant_id,
+        participant=name, page=e.page,
+        subject=f"{e.subject_type} {e.subject_id}" if e.subject_type else None,
+        detail=dict(e.detail or {}),
+    ) for e, email, name in session.execute(stmt)]

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     """Register every command group on `app.cli`."""
     from bot.cli import (
         alert_cmds,
+        audit_cmds,
         database,
         family_cmds,
         people,
@@ -26,7 +27,7 @@ def init_app(app: Flask) -> None:
     from bot.cli.triage_cmd import triage_command
 
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
-    modules += (staff_cmds,)
+    modules += (staff_cmds, audit_cmds)
     for module in modules:
         for command in module.COMMANDS:
             app.cli.add_command(command)

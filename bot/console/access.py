@@ -30,36 +30,38 @@ def _on_call(counselor_id: int) -> ColumnElement[bool]:
                           Counselor.active.is_(True))
 
 
-def alert_scope(staff: StaffLike) -> ColumnElement[bool]:
-    """A WHERE clause on Alert: the alerts `staff` may see.
-
-    A counselor: alerts of their own participants, alerts routed to them (assigned or texted by
-    the ladder), and every unresolved alert while they are on call (as `may_act` allows).
-    A supervisor: all. An admin: none (no clinical content by default).
-    """
-    if staff.role == "supervisor":
-        return true()
-    if staff.role != "counselor" or staff.counselor_id is None:
-        return false()
-    cid = staff.counselor_id
-    own = select(Participant.id).where(Participant.counselor_id == cid)
-    return or_(_routed_to(cid), Alert.participant_id.in_(own),
-               and_(Alert.state != "resolved", _on_call(cid)))
+def _routed(counselor_id: int) -> ColumnElement[bool]:
+    """Alerts that reached this counselor: assigned, texted by the ladder, or open while on call
+    (the alerts `may_act` lets them act on by text)."""
+    return or_(_routed_to(counselor_id),
+               and_(Alert.state != "resolved", _on_call(counselor_id)))
 
 
 def participant_scope(staff: StaffLike) -> ColumnElement[bool]:
     """A WHERE clause on Participant: the participants `staff` may see.
 
-    A counselor: their caseload plus participants of the alerts they may see. A supervisor: all.
-    An admin: none.
+    A counselor: their caseload plus the participants of alerts routed to them (assigned,
+    texted by the ladder, or open while they are on call). A supervisor: all. An admin: none
+    (no clinical content by default).
     """
     if staff.role == "supervisor":
         return true()
     if staff.role != "counselor" or staff.counselor_id is None:
         return false()
     via_alerts = select(Alert.participant_id).where(
-        Alert.participant_id.is_not(None), alert_scope(staff))
+        Alert.participant_id.is_not(None), _routed(staff.counselor_id))
     return or_(Participant.counselor_id == staff.counselor_id, Participant.id.in_(via_alerts))
+
+
+def alert_scope(staff: StaffLike) -> ColumnElement[bool]:
+    """A WHERE clause on Alert: the alerts `staff` may see: every alert of a participant they
+    may see, and alerts routed to them (including crisis texts from unknown numbers)."""
+    if staff.role == "supervisor":
+        return true()
+    if staff.role != "counselor" or staff.counselor_id is None:
+        return false()
+    visible = select(Participant.id).where(participant_scope(staff))
+    return or_(_routed(staff.counselor_id), Alert.participant_id.in_(visible))
 
 
 def can_view(session: Session, staff: StaffLike, participant: Participant | int) -> bool:

@@ -30,6 +30,7 @@ class AlertRow:
     text: str | None  # the participant's own words that raised it
     text_at: datetime | None
     acknowledged_by: str | None
+    acknowledged_by_staff_id: int | None
     acknowledged_at: datetime | None
     resolved_by: str | None
     resolved_at: datetime | None
@@ -38,13 +39,50 @@ class AlertRow:
 
 @dataclass(frozen=True)
 class EventRow:
-    """One step in an alert's life."""
+    """One step in an alert's life, in words."""
 
     at: datetime
     action: str
-    who: str | None
-    detail: str | None
-    text: str | None
+    summary: str
+    text: str | None  # a later text from the participant that joined this alert
+
+
+VIA = {"console": "in the console", "cli": "from the command line"}
+
+
+def _via(detail: str | None) -> tuple[str, str | None]:
+    """('by text' | 'in the console' | ..., the note after 'via: ') from an event's detail."""
+    via, _, note = (detail or "").partition(": ")
+    label = "by text" if via.startswith("sms") else VIA.get(via, "")
+    return label, (note or None)
+
+
+def describe(action: str, who: str | None, detail: str | None) -> str:
+    """A sentence for one alert event, as a counselor would say it."""
+    who = who or "someone"
+    step = (detail or "").split(" ", 1)[0]
+    step_no = step[4:] if step.startswith("step") and step[4:].isdigit() else None
+    if action == "created":
+        return "Alert raised"
+    if action == "notified":
+        return f"Texted {who}" + (f" (ladder step {step_no})" if step_no not in (None, "0")
+                                  else "")
+    if action == "resent":
+        return f"No answer yet: texted {who} again"
+    if action == "escalated":
+        return f"No answer yet: escalated to {who}" + (f" (ladder step {step_no})"
+                                                        if step_no else "")
+    if action == "skipped":
+        return "Ladder step skipped: nobody to text at that step"
+    if action == "told_acked":
+        return f"Told {who} that it is being handled"
+    if action == "follow_up":
+        return "They texted again"
+    if action in ("acknowledged", "resolved"):
+        via, note = _via(detail)
+        sentence = f"{action.title()} by {who}" + (f" {via}" if via else "")
+        return sentence + (f": “{note}”" if note else "")
+    return action.replace("_", " ").capitalize() + (f" · {who}" if who != "someone" else "")
 
 
 def _rows(session: Session, stmt) -> list[AlertRow]:
@@ -66,6 +104,7 @@ def _rows(session: Session, stmt) -> list[AlertRow]:
             name=pname or f"Unknown number ending {(alert.phone or '')[-4:]}",
             created_at=alert.created_at, step=alert.step, reasons=list(alert.reasons or []),
             text=body, text_at=body_at, acknowledged_by=ack_s or ack,
+            acknowledged_by_staff_id=alert.acknowledged_by_staff_id,
             acknowledged_at=alert.acknowledged_at, resolved_by=res_s or res,
             resolved_at=alert.resolved_at, note=alert.note,
         ))
@@ -102,6 +141,7 @@ def alert_events(session: Session, alert_id: int) -> list[EventRow]:
             .outerjoin(MessageLog, MessageLog.id == AlertEvent.message_log_id)
             .where(AlertEvent.alert_id == alert_id)
             .order_by(AlertEvent.at, AlertEvent.id))
-    return [EventRow(at=e.at, action=e.action, who=sname or cname, detail=e.detail,
-                     text=body if direction == "in" else None)
+    return [EventRow(at=e.at, action=e.action,
+                     summary=describe(e.action, sname or cname, e.detail),
+                     text=body if direction == "in" and e.action == "follow_up" else None)
             for e, cname, sname, body, direction in session.execute(stmt)]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, redirect, request, session, url_for
+from flask import Flask, Response, abort, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.console import bp
+from bot.models import AuditEvent
 from bot.runtime import current
 from bot.services import staff_auth
 
@@ -73,6 +75,9 @@ def _load(_request) -> StaffUser | None:
             touch=request.headers.get(POLL_HEADER) != "1")
         if found is None:
             session.pop(SESSION_KEY, None)
+            minutes = int(idle_limit().total_seconds() // 60)
+            flash(f"You were signed out: {minutes} minutes without activity, the end of the "
+                  "day's session, or a password change. Sign in again to continue.")
             return None
         row, account = found
         if not row.verified:
@@ -97,7 +102,12 @@ def signed_in_staff() -> StaffUser:
 
 
 def refuse_signed_out():
-    """The answer to a request that needs a sign-in: GET → 302 to the login page; POST → 401."""
+    """The answer to a request that needs a sign-in: GET → 302 to the login page; POST → 401.
+
+    A background refresh gets 401 too, so the page reloads itself onto the login form.
+    """
+    if request.headers.get(POLL_HEADER) == "1":  # a bare answer: the flash waits for the reload
+        abort(Response("signed out", status=401, mimetype="text/plain"))
     if request.method in ("GET", "HEAD"):
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     abort(401)
@@ -146,6 +156,28 @@ def audit_view(
     )
 
 
+def audit_views(
+    session: Session, staff: StaffUser, participant_ids: Iterable[int | None],
+    page: str | None = None,
+) -> None:
+    """Audit a page that lists several participants (one event each).
+
+    A background refresh (the X-Console-Poll header) records only participants this person
+    was not already shown on this page within the idle limit, so a queue left open does not
+    write the same events every 20 seconds, while a new name appearing is still recorded.
+    """
+    page = page or request.full_path.rstrip("?")
+    wanted = sorted({pid for pid in participant_ids if pid is not None})
+    if wanted and request.headers.get(POLL_HEADER) == "1":
+        seen = set(session.scalars(select(AuditEvent.participant_id).where(
+            AuditEvent.staff_id == staff.id, AuditEvent.action == "console.view",
+            AuditEvent.page == page, AuditEvent.at >= current().now() - idle_limit(),
+            AuditEvent.participant_id.in_(wanted))))
+        wanted = [pid for pid in wanted if pid not in seen]
+    for pid in wanted:
+        audit_view(session, staff, pid, page)
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Login (the console's loader only) and the blueprint-wide guard."""
     login_manager.init_app(app)
@@ -163,6 +195,7 @@ def _guard():
     """Every console request: signed in (except public pages), enrolled in TOTP, CSRF on POST."""
     from bot.console.security import protect_post
 
+    g.pop("_login_user", None)  # never trust a user cached by an earlier request (see isolated)
     if request.endpoint not in PUBLIC_ENDPOINTS:
         staff = current_staff()
         if staff is None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, render_template, request, url_for
-from flask_wtf.csrf import CSRFError
 
 from bot.console import bp
-from bot.console.auth import current_staff
+from bot.console.auth import current_staff, needs_totp
 from bot.runtime import current
 
 # (label, endpoint, roles). A page whose module is not installed yet is simply not shown.
@@ -33,19 +32,24 @@ class NavItem:
 def nav_items() -> list[NavItem]:
     """The links the signed-in person's role may use."""
     staff = current_staff()
-    if staff is None:
-        return []
+    if staff is None or (not staff.totp_enrolled and needs_totp(staff)):
+        return []  # first the sign-in code; every other page would send them back anyway
     items = []
     for label, endpoint, roles in NAV:
-        if staff.role in roles and endpoint in current_app.view_functions:
+        if staff.role in roles and has_page(endpoint):
             url = url_for(endpoint)
             items.append(NavItem(label, url, request.path.startswith(url)))
     return items
 
 
+def has_page(endpoint: str) -> bool:
+    """True when a console page is installed (templates link to pages other modules add)."""
+    return endpoint in current_app.view_functions
+
+
 @bp.context_processor
 def _globals() -> dict:
-    return {"current_staff": current_staff, "nav_items": nav_items,
+    return {"current_staff": current_staff, "nav_items": nav_items, "has_page": has_page,
             "clinic_name": current().program.clinic_name}
 
 
@@ -59,15 +63,11 @@ ERRORS = {
 }
 
 
-def _error_page(code: int):
+def error_page(code: int):
+    """The console's page for an HTTP error `code`."""
     title, message = ERRORS[code]
     return render_template("console/error.html", title=title, message=message), code
 
 
-@bp.errorhandler(CSRFError)
-def _csrf(_error):
-    return _error_page(400)
-
-
 for _code in ERRORS:
-    bp.register_error_handler(_code, lambda _e, c=_code: _error_page(c))
+    bp.register_error_handler(_code, lambda _e, c=_code: error_page(c))

@@ -22,6 +22,9 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Use the distribution's Chromium; Playwright never downloads a browser here."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's browser with "
+                    "`apt-get install -y chromium` (.ci/run does this)", pytrace=False)
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
 
 
@@ -56,12 +59,6 @@ def live_server(_served, app) -> Iterator[str]:
     dispatch.app = app
     yield url
     dispatch.app = None
-
-
-@pytest.fixture
-def settings(settings):
-    """Plain-http loopback: cookies must not be Secure or the browser would not send them."""
-    return settings.with_overrides(public_base_url=None)
 
 
 @pytest.fixture

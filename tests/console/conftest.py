@@ -102,12 +102,59 @@ def console_client(app, runtime, db_session) -> Callable[..., ConsoleClient]:
     return build
 
 
-@pytest.fixture
-def anon_client(app) -> ConsoleClient:
+def form_token(html: str) -> str:
+    """The csrf_token hidden field of a rendered page."""
+    marker = 'name="csrf_token" value="'
+    return html.split(marker, 1)[1].split('"', 1)[0]
+
+
+def new_anon_client(app) -> ConsoleClient:
     """A signed-out client that has loaded the login page (so it holds a CSRF token)."""
     app.test_client_class = ConsoleClient
     client: ConsoleClient = app.test_client()
-    page = client.get("/console/login").get_data(as_text=True)
-    marker = 'name="csrf_token" value="'
-    client.csrf_token = page.split(marker, 1)[1].split('"', 1)[0]
+    client.csrf_token = form_token(client.get("/console/login").get_data(as_text=True))
     return client
+
+
+@pytest.fixture
+def anon_client(app) -> ConsoleClient:
+    """A signed-out client holding the login page's CSRF token."""
+    return new_anon_client(app)
+
+
+def make_alert(
+    session: Session, participant, *, level: str = "crisis", text: str | None = None,
+    state: str = "open", counselor_id: int | None = None, created_at=None, reasons=None,
+    notified: list[Counselor] = (),
+):
+    """An alert about `participant` (assigned to their counselor), with the text that raised it
+    and an AlertEvent for each counselor it was texted to."""
+    from bot.models import Alert, AlertEvent, MessageLog
+    from tests.conftest import START
+
+    when = created_at or START
+    log_id = None
+    if text is not None:
+        log = MessageLog(direction="in", phone=participant.phone, party="participant",
+                         participant_id=participant.id, body=text, state="received",
+                         created_at=when)
+        session.add(log)
+        session.flush()
+        log_id = log.id
+    alert = Alert(
+        dedupe_key=f"test:{participant.id}:{make_alert.counter}", participant_id=participant.id,
+        counselor_id=counselor_id if counselor_id is not None else participant.counselor_id,
+        level=level, kind="triage", reasons=list(reasons or ["self-harm language"]),
+        summary="needs a look", message_log_id=log_id, state=state, step=0,
+        created_at=when,
+    )
+    make_alert.counter += 1
+    session.add(alert)
+    session.flush()
+    for c in notified:
+        session.add(AlertEvent(alert_id=alert.id, at=when, action="notified", counselor_id=c.id))
+    session.flush()
+    return alert
+
+
+make_alert.counter = 1

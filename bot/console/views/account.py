@@ -29,9 +29,13 @@ def account_totp():
     now = rt.now()
     with rt.Session() as s, s.begin():
         account = s.get(StaffAccount, staff.id)
+        replacing = account.totp_secret is not None
         if request.method == "GET" or account.totp_pending is None:
             account.totp_pending = staff_auth.new_totp_secret()
             error = None
+        elif replacing and not verify_password(account.password_hash,
+                                               request.form.get("current", "")[:1024]):
+            error = "To move your sign-in code to a new phone, enter your current password."
         elif staff_auth.check_totp(account, request.form.get("code", ""), now=now,
                                    secret=account.totp_pending):
             account.totp_secret, account.totp_pending = account.totp_pending, None
@@ -45,7 +49,8 @@ def account_totp():
         issuer = rt.program.clinic_name or "iopbot"
         uri = staff_auth.totp_for(secret, account=account, issuer=issuer).provisioning_uri()
     return render_template("console/account_totp.html", staff=staff, secret=secret, uri=uri,
-                           required=needs_totp(staff), error=error), 400 if error else 200
+                           required=needs_totp(staff), replacing=replacing,
+                           error=error), 400 if error else 200
 
 
 @bp.post("/account/password")

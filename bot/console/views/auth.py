@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
 
 from bot.console import bp
 from bot.console.auth import SESSION_KEY, absolute_limit, current_staff, idle_limit
@@ -18,7 +19,7 @@ TOO_MANY = "Too many sign-in attempts from this network. Wait a few minutes and 
 
 def home_for(role: str) -> str:
     """Where a role lands after signing in."""
-    return url_for("console.account") if role == "admin" else url_for("console.alerts")
+    return url_for("console.staff") if role == "admin" else url_for("console.alerts")
 
 
 def safe_next(target: str | None, role: str) -> str:
@@ -34,6 +35,19 @@ def index():
     """The console's front door: the page for the signed-in role."""
     staff = current_staff()
     return redirect(home_for(staff.role) if staff else url_for("console.login"))
+
+
+@bp.errorhandler(CSRFError)
+def _expired_form(error):
+    """A sign-in form left open too long (or cookies off): show the form again, say why."""
+    if request.endpoint == "console.login":
+        return render_template(
+            "console/login.html", email=request.form.get("email", "")[:254],
+            error="The sign-in form expired. Please sign in again.",
+            next=request.form.get("next")), 400
+    from bot.console.nav import error_page
+
+    return error_page(400)
 
 
 @bp.route("/login", methods=["GET", "POST"])
