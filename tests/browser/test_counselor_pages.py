@@ -106,6 +106,11 @@ def test_counselor_replies_from_the_timeline(page, sign_in, live_server, shot, c
     expect(page.locator("blockquote.out").first).to_have_text(
         "Hi Alex, it's Jordan. Yes, bring her along!")
     shot(page, "console-reply-sent")
-    page.wait_for_timeout(300)  # the text leaves right after the response
-    assert any(m["body"] == "Hi Alex, it's Jordan. Yes, bring her along!"
-               for m in twilio.messages)
+    sent = False
+    for _ in range(50):  # the text leaves right after the response, on the server's thread
+        sent = any(m["body"] == "Hi Alex, it's Jordan. Yes, bring her along!"
+                   for m in twilio.messages)
+        if sent:
+            break
+        page.wait_for_timeout(100)
+    assert sent
