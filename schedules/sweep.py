@@ -24,7 +24,7 @@ Sweep = Callable[[Session, Runtime, datetime], dict[str, int]]
 
 def registered_sweeps() -> list[tuple[str, Sweep]]:
     """Every sweep, in the order a pass runs them."""
-    from schedules import escalation, family_updates, planner, retention, screening
+    from schedules import escalation, family_updates, inbox_digest, planner, retention, screening
 
     return [
         ("schedule", planner.sweep),  # reminders, check-ins, follow-ups, missed check-ins
@@ -32,6 +32,7 @@ def registered_sweeps() -> list[tuple[str, Sweep]]:
         ("alerts", escalation.sweep),  # unacknowledged alerts climb the ladder
         ("family", family_updates.sweep),  # weekly family updates within consent
         ("retention", retention.sweep),  # daily: blank message bodies past the clinic's period
+        ("inbox", inbox_digest.sweep),  # one daily "messages waiting" text per counselor
     ]
 
 

@@ -35,7 +35,9 @@ def all_commands() -> list[click.Command]:
     modules = (database, people, processes, schedule_cmds, alert_cmds, family_cmds)
     modules += (oncall_cmds, import_cmd, delivery_cmds, export_cmds, staff_cmds, audit_cmds)
     commands = [command for module in modules for command in module.COMMANDS]
-    return [*commands, triage_command, *ops_commands]
+    from bot.cli.inbox_cmd import inbox_command
+
+    return [*commands, triage_command, inbox_command, *ops_commands]
 
 
 def init_app(app: Flask) -> None:

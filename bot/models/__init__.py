@@ -5,6 +5,7 @@ from bot.models.alerts import Alert, AlertEvent
 from bot.models.audit import AuditEvent
 from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.groups import Group
+from bot.models.inbox import ConsoleReply, InboxReview
 from bot.models.messaging import MessageLog, OutboxMessage, SendPacing
 from bot.models.people import Counselor, Participant, PhoneNumber
 from bot.models.screening import ScreeningQuestion
@@ -22,5 +23,6 @@ __all__ = [
     "OutboxMessage", "Participant", "PhoneNumber", "SendPacing", "UTCDateTime", "utcnow",
     "AccountProblem", "FormerPhone", "OnCallOverride", "OnCallShift",
     "ScreeningQuestion",
+    "ConsoleReply", "InboxReview",
     "AppSecret", "LoginFailure", "SetPasswordToken", "StaffAccount", "StaffSession",
 ]

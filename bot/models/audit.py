@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UTCDateTime, utcnow
@@ -14,6 +14,8 @@ class AuditEvent(Base):
     """One reviewable event (HIPAA 164.312(b)); kept, never edited."""
 
     __tablename__ = "audit_events"
+    # A participant's timeline reads their pauses and discharge from here.
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UTCDateTime, utcnow
+from bot.models.inbox import INBOX_WHERE
 
 # Outbox states. pending -> sending -> sent (-> delivered/undelivered via status callbacks)
 # pending -> cancelled | dropped | suppressed; sending -> pending (retry) | failed.
@@ -25,7 +26,11 @@ class OutboxMessage(Base):
     """One text we intend to send, committed with the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "not_before"),
+        # A participant's timeline reads their texts newest first.
+        Index("ix_outbox_participant_at", "participant_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -57,6 +62,12 @@ class MessageLog(Base):
     """Every text received or sent, with who it was from or to."""
 
     __tablename__ = "message_log"
+    __table_args__ = (
+        # A participant's timeline, newest first; the inbox: texts waiting for a person.
+        Index("ix_message_log_participant_at", "participant_id", "created_at"),
+        Index("ix_message_log_inbox", "created_at", "id",
+              postgresql_where=text(INBOX_WHERE), sqlite_where=text(INBOX_WHERE)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))  # in | out
@@ -71,6 +82,8 @@ class MessageLog(Base):
     intent: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set when staff mark an inbox text reviewed (who: InboxReview); NULL = still waiting.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SendPacing(Base):

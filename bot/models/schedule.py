@@ -65,6 +65,10 @@ class Fire(Base):
               sqlite_where=text(OPEN_STATE)),
         Index("ix_fires_session", "session_id", postgresql_where=text("session_id IS NOT NULL"),
               sqlite_where=text("session_id IS NOT NULL")),
+        # Why a text never went (a participant's timeline): dropped fires only, so planning's
+        # hot path (pending -> done) never touches it.
+        Index("ix_fires_dropped", "participant_id", "decided_at",
+              postgresql_where=text("state = 'dropped'"), sqlite_where=text("state = 'dropped'")),
     )
 
     key: Mapped[str] = mapped_column(KEY, primary_key=True)  # = the outbox dedupe_key

@@ -1,0 +1,129 @@
+"""The caseload, one participant's timeline with charts and badges, and replying to them."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from bot.charts import LEGEND, checkin_chart
+from bot.console import bp
+from bot.console.access import can_view
+from bot.console.auth import StaffUser, audit_view, role_required, signed_in_staff
+from bot.models import Participant
+from bot.queries.badges import badges
+from bot.queries.caseload import caseload
+from bot.queries.checkin_series import day_points
+from bot.queries.timeline import timeline
+from bot.rules.timing import local_date
+from bot.runtime import current
+from bot.sending import send_now
+from bot.services.staff_reply import MAX_CHARS, ReplyError, check_can_text, send_staff_reply
+
+log = logging.getLogger(__name__)
+CHART_DAYS = (30, 90)
+
+
+@bp.get("/participants")
+@role_required("counselor", "supervisor")
+def participants():
+    """The caseload (a counselor's own; a supervisor's everyone), searchable by name."""
+    staff = signed_in_staff()
+    search = request.args.get("q", "")[:120]
+    mine = staff.role == "counselor" and request.args.get("all") != "1"
+    after = _after(request.args.get("after", ""))
+    rt = current()
+    with rt.Session() as s, s.begin():
+        rows = caseload(s, staff, search=search, own_only=mine, after=after)
+        audit_view(s, staff, None, shown=len(rows))
+    more = f"{rows[-1].name}~{rows[-1].id}" if len(rows) == 50 else None
+    return render_template("console/participants.html", rows=rows, q=search, mine=mine,
+                           more=more)
+
+
+def _after(token: str) -> tuple[str, int] | None:
+    name, _, pid = token.rpartition("~")
+    if not token:
+        return None
+    if not pid.isdigit():
+        abort(400)
+    return name, int(pid)
+
+
+def _visible(s, staff: StaffUser, participant_id: int) -> Participant:
+    """The participant, or 404 when they are outside this person's reach."""
+    person = s.get(Participant, participant_id)
+    if person is None or not can_view(s, staff, person):
+        abort(404)
+    return person
+
+
+def _page(s, staff: StaffUser, person: Participant, *, error: str | None = None,
+          draft: str = "") -> str:
+    rt = current()
+    days = request.args.get("days", type=int)
+    days = days if days in CHART_DAYS else CHART_DAYS[0]
+    try:
+        page = timeline(s, person.id, cursor=request.args.get("before") or None)
+    except ValueError:
+        abort(400)
+    today = local_date(rt.now(), ZoneInfo(person.timezone))
+    points = day_points(s, person.id, today, days)
+    chart = Markup(checkin_chart(points, title=f"{person.name}: urges and mood, last {days} days",
+                                 chart_id=f"c{days}"))
+    try:
+        check_can_text(s, person)
+        cannot_text = None
+    except ReplyError as exc:
+        cannot_text = str(exc)
+    audit_view(s, staff, person.id)
+    return render_template(
+        "console/participant.html", p=person, counselor=person.counselor.name,
+        badges=badges(s, person), page=page, chart=chart, points=points, days=days,
+        chart_days=CHART_DAYS, legend=LEGEND, cannot_text=cannot_text, error=error,
+        draft=draft, form_key=secrets.token_urlsafe(16), max_chars=MAX_CHARS, now=rt.now(),
+        first_page=not request.args.get("before"),
+    )
+
+
+@bp.get("/participants/<int:participant_id>")
+@role_required("counselor", "supervisor")
+def participant(participant_id: int):
+    """Everything about one participant, newest first, with the check-in chart."""
+    staff = signed_in_staff()
+    with current().Session() as s, s.begin():
+        return _page(s, staff, _visible(s, staff, participant_id))
+
+
+@bp.post("/participants/<int:participant_id>/reply")
+@role_required("counselor", "supervisor")
+def reply(participant_id: int):
+    """Text the participant from the program number; shown on the timeline as sent by you."""
+    staff = signed_in_staff()
+    rt = current()
+    body = request.form.get("body", "")
+    with rt.Session() as s, s.begin():
+        person = _visible(s, staff, participant_id)
+        try:
+            sent = send_staff_reply(
+                s, person, body, actor=staff.actor, sender_name=staff.name, now=rt.now(),
+                form_key=request.form.get("form_key", ""), staff_id=staff.id)
+        except ReplyError as exc:  # raised before anything is written
+            return _page(s, staff, person, error=str(exc), draft=body[:MAX_CHARS]), 400
+        name = person.name
+    flash(f"Text to {name} queued. It appears below as sent by you.")
+    response = redirect(url_for("console.participant", participant_id=participant_id))
+    if sent.new:
+        response.call_on_close(lambda: _send(rt, sent.outbox_id))
+    return response
+
+
+def _send(rt, outbox_id: int) -> None:
+    """Send at once; on failure the clock's next drain sends it."""
+    try:
+        send_now(rt, [outbox_id])
+    except Exception:  # the outbox row stays pending
+        log.exception("console reply %s: immediate send failed; the clock will retry", outbox_id)
