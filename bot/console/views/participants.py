@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from zoneinfo import ZoneInfo
 
@@ -14,16 +13,15 @@ from bot.console import bp
 from bot.console.access import can_view
 from bot.console.auth import StaffUser, audit_view, role_required, signed_in_staff
 from bot.models import Participant
+from bot.paging import send_pages_soon
 from bot.queries.badges import badges
 from bot.queries.caseload import caseload
 from bot.queries.checkin_series import day_points
 from bot.queries.timeline import timeline
 from bot.rules.timing import local_date
 from bot.runtime import current
-from bot.sending import send_now
 from bot.services.staff_reply import MAX_CHARS, ReplyError, check_can_text, send_staff_reply
 
-log = logging.getLogger(__name__)
 CHART_DAYS = (30, 90)
 
 
@@ -116,14 +114,6 @@ def reply(participant_id: int):
         name = person.name
     flash(f"Text to {name} queued. It appears below as sent by you.")
     response = redirect(url_for("console.participant", participant_id=participant_id))
-    if sent.new:
-        response.call_on_close(lambda: _send(rt, sent.outbox_id))
+    if sent.new:  # sent at once by this process's sender threads (the clock retries failures)
+        send_pages_soon(rt, [sent.outbox_id])
     return response
-
-
-def _send(rt, outbox_id: int) -> None:
-    """Send at once; on failure the clock's next drain sends it."""
-    try:
-        send_now(rt, [outbox_id])
-    except Exception:  # the outbox row stays pending
-        log.exception("console reply %s: immediate send failed; the clock will retry", outbox_id)
