@@ -233,7 +233,10 @@ def test_the_gunicorn_app_warns_when_serving_unsigned_webhooks(monkeypatch, tmp_
 def test_iopbot_web_refuses_twilio_without_a_token(runner, monkeypatch, app):
     runtime = app.extensions["iopbot"]
     monkeypatch.setattr(runtime, "settings", Settings(transport="twilio"))
+    served = []  # had the check let it through, the test must fail, not serve forever
+    monkeypatch.setattr("bot.gunicorn_app.serve", lambda *a, **k: served.append(k))
     result = runner.invoke(args=["web"])
+    assert served == []
     assert result.exit_code == 2
     assert "needs TWILIO_AUTH_TOKEN" in result.output
 
