@@ -297,3 +297,16 @@ def test_a_misspelt_overrides_file_name_is_an_error(tmp_path):
     path = clinic(tmp_path / "c", "triage_rules: triag.yaml\n", **{"triage.yaml": ""})
     with pytest.raises(SettingsError, match=r"triag\.yaml: cannot read"):
         load_program(path)
+
+
+def test_every_documented_program_setting_is_accepted(tmp_path):
+    """Settings other parts read from program.yaml pass the typed check (none is a 'typo')."""
+    path = clinic(tmp_path / "c", "phone_region: ES\n"
+                                  "retention: {message_bodies_days: 2190}\n"
+                                  "console: {counselor_totp: true}\n")
+    program = load_program(path)
+    assert program.phone_region == "ES"
+    assert program.keep_message_bodies_days == 2190
+    assert program.section("console") == {"counselor_totp": True}
+    with pytest.raises(SettingsError, match="counselor_totps"):
+        load_program(clinic(tmp_path / "d", "console: {counselor_totps: true}\n"))

@@ -96,6 +96,14 @@ class Family:
 
 
 @dataclass
+class Console:
+    """The staff console."""
+
+    counselor_totp: bool = doc("Require a sign-in code (TOTP) from counselors too "
+                               "(supervisors and admins always need one).")
+
+
+@dataclass
 class Retention:
     """How long the words of texts are kept (metadata, alerts and consents are kept anyway)."""
 
@@ -121,6 +129,7 @@ class ProgramFile:
     family: Family = doc("Family updates.")
     phone_region: str = doc("Country (ISO code, e.g. US, CA, GB) of numbers typed without +code.")
     retention: Retention = doc("How long message bodies are kept.")
+    console: Console = doc("The staff console.")
 
 
 # --- escalation.yaml --------------------------------------------------------------------------
