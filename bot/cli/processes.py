@@ -19,12 +19,12 @@ from bot.sending import send_now
 from bot.settings import SettingsError
 
 
-def check_signing() -> None:
+def check_signing(*, warn: bool = True) -> None:
     """Refuse to serve Twilio webhooks without a token; warn once when serving unsigned ones."""
     from handlers.signature import check_webhook_signing
 
     try:
-        check_webhook_signing(runtime().settings)
+        check_webhook_signing(runtime().settings, warn=warn)
     except SettingsError as exc:
         click.echo(f"iopbot: {exc}", err=True)
         sys.exit(2)
@@ -61,6 +61,7 @@ def web_command(host: str, port: int, workers: int) -> None:
     from bot.gunicorn_app import serve
 
     app = current_app._get_current_object()
+    check_signing(warn=False)  # a refusal comes first, the warning only once the schema is right
     rt = require_schema()
     check_signing()
     _warm(rt)
