@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import click
 from sqlalchemy.orm import Session
@@ -31,6 +31,14 @@ def transaction(user_errors: tuple[type[Exception], ...] = (ValueError,)) -> Ite
 def region() -> str:
     """The clinic's region for phone numbers typed without a country code."""
     return current().program.phone_region
+
+
+def parse_day(text: str, option: str) -> date:
+    """Parse a YYYY-MM-DD date given for `option`, or a one-line usage error."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {text!r}", param_hint=option) from None
 
 
 def parse_instant(text: str, option: str = "--at") -> datetime:

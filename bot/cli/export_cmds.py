@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
 from bot import audit
-from bot.cli.common import runtime, transaction
+from bot.cli.common import parse_day, runtime, transaction
 from bot.services.exports import EXPORTS, period, write_export
 from bot.services.reports import weekly_report
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter(f"not a date (YYYY-MM-DD): {text!r}", param_hint=option) from None
 
 
 @click.group("csv", cls=AppGroup)
@@ -34,7 +26,7 @@ def _command(kind: str) -> click.Command:
                   help="Write to this file instead of standard output.")
     def run(first: str, last: str, out: Path | None) -> None:
         rt = runtime()
-        days = _day(first, "--from"), _day(last, "--to")
+        days = parse_day(first, "--from"), parse_day(last, "--to")
         with transaction() as session:
             p = period(rt.program, *days)
             if out is None:
@@ -66,7 +58,7 @@ def _pct(value: float | None) -> str:
 def report_command(first: str, last: str) -> None:
     """Per week: active participants, check-in response, attendance, alerts, time to ACK."""
     rt = runtime()
-    days = _day(first, "--from"), _day(last, "--to")
+    days = parse_day(first, "--from"), parse_day(last, "--to")
     with transaction() as session:
         p = period(rt.program, *days)
         click.echo("week\tactive\tcheckin_response\tattendance\tcrisis\turgent\tconcern"

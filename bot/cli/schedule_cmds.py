@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot.cli.common import region, runtime, transaction
+from bot.cli.common import parse_day, region, runtime, transaction
 from bot.cli.people import participant_group
 from bot.models import Group, Participant
 from bot.program import LANGUAGES, parse_timezone
@@ -34,13 +34,6 @@ def local_instant(text: str, zone: str, option: str) -> datetime:
         tz = parse_timezone(zone)
         return local_to_utc(value.date(), value.time(), tz)
     return value
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter(f"not a date (YYYY-MM-DD): {text!r}", param_hint=option) from None
 
 
 @click.group("group", cls=AppGroup)
@@ -131,8 +124,8 @@ def session_list(first: str | None, last: str | None) -> None:
     """List sessions: id, start (UTC), end, status, who, location."""
     rt = runtime()
     tz = parse_timezone(rt.program.timezone)
-    lower = local_to_utc(_day(first, "--from"), time(0), tz) if first else None
-    upper = local_to_utc(_day(last, "--to") + timedelta(days=1), time(0), tz) if last else None
+    lower = local_to_utc(parse_day(first, "--from"), time(0), tz) if first else None
+    upper = local_to_utc(parse_day(last, "--to") + timedelta(days=1), time(0), tz) if last else None
     with transaction() as session:
         for row, who in session_service.list_sessions(session, lower, upper):
             click.echo("\t".join([
@@ -220,7 +213,7 @@ def participant_readmit(phone: str, counselor_phone: str | None) -> None:
 def participant_pause(phone: str, until: str | None) -> None:
     """Pause a participant's daily check-ins (session reminders continue)."""
     rt = runtime()
-    day = _day(until, "--until") if until else None
+    day = parse_day(until, "--until") if until else None
     with transaction() as session:
         person = find_participant(session, phone, region())
         pause(session, person, rt.now(), until=day, actor="staff:cli")
