@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from bot.audit import audit_rows
-from bot.cli.common import parse_instant, transaction
+from bot.cli.common import parse_instant, region, transaction
 from bot.models import Participant
 from bot.phones import InvalidPhone, normalize_phone
 from bot.services.staff import find_staff
@@ -32,7 +32,7 @@ def audit_list(phone: str | None, email: str | None, since: str | None, limit: i
         participant_id = staff_id = None
         if phone is not None:
             try:
-                number = normalize_phone(phone)
+                number = normalize_phone(phone, region())
             except InvalidPhone as exc:
                 raise ValueError(f"--participant: {exc}") from None
             participant_id = session.scalar(select(Participant.id).where(

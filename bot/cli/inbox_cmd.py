@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from bot.cli.common import transaction
+from bot.cli.common import region, transaction
 from bot.models import Counselor
 from bot.phones import InvalidPhone, normalize_phone
 from bot.queries.inbox import waiting
@@ -22,7 +22,7 @@ def inbox_command(phone: str | None, limit: int) -> None:
         counselor_id = None
         if phone is not None:
             try:
-                number = normalize_phone(phone)
+                number = normalize_phone(phone, region())
             except InvalidPhone as exc:
                 raise ValueError(str(exc)) from None
             counselor_id = session.scalar(select(Counselor.id).where(Counselor.phone == number))

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot.cli.common import runtime, transaction
+from bot.cli.common import region, runtime, transaction
 from bot.models import Counselor, StaffAccount
 from bot.models.staff import STAFF_ROLES
 from bot.phones import InvalidPhone, normalize_phone
@@ -48,7 +48,7 @@ def staff_add(email: str, name: str, role: str, phone: str | None) -> None:
         counselor = None
         if phone is not None:
             try:
-                number = normalize_phone(phone)
+                number = normalize_phone(phone, region())
             except InvalidPhone as exc:
                 raise StaffError(f"--counselor: {exc}") from None
             counselor = session.scalar(select(Counselor).where(Counselor.phone == number))
