@@ -12,8 +12,15 @@ MIN_LENGTH = 12
 MAX_LENGTH = 256  # long enough for any passphrase, short enough to bound hashing work
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the email is unknown, so both answers take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so both answers take the same time.
+
+    Made on first use: hashing costs ~0.1 s, which every `iopbot` command paid at import.
+    """
+    return _hasher.hash("not-a-real-password-just-for-timing")
 
 
 @cache
@@ -51,6 +58,6 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when `password` matches; spends the same work when there is no hash."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
