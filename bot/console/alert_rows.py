@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import case, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.console.access import StaffLike, alert_scope
 from bot.models import Alert, AlertEvent, Counselor, MessageLog, Participant, StaffAccount
+from bot.models.alerts import ALERT_LEVELS
 
 LEVEL_ORDER = case({"crisis": 0, "urgent": 1, "concern": 2}, value=Alert.level, else_=3)
 
@@ -85,17 +86,18 @@ def describe(action: str, who: str | None, detail: str | None) -> str:
     return action.replace("_", " ").capitalize() + (f" · {who}" if who != "someone" else "")
 
 
-def _rows(session: Session, stmt) -> list[AlertRow]:
+def _rows(session: Session, stmt, alert=Alert) -> list[AlertRow]:
+    """`stmt` selects `alert` (Alert, or an alias over a limited subquery of alerts)."""
     acker, resolver = aliased(Counselor), aliased(Counselor)
     acker_staff, resolver_staff = aliased(StaffAccount), aliased(StaffAccount)
     stmt = (stmt.add_columns(Participant.name, MessageLog.body, MessageLog.created_at,
                              acker.name, resolver.name, acker_staff.name, resolver_staff.name)
-            .outerjoin(Participant, Participant.id == Alert.participant_id)
-            .outerjoin(MessageLog, MessageLog.id == Alert.message_log_id)
-            .outerjoin(acker, acker.id == Alert.acknowledged_by)
-            .outerjoin(resolver, resolver.id == Alert.resolved_by)
-            .outerjoin(acker_staff, acker_staff.id == Alert.acknowledged_by_staff_id)
-            .outerjoin(resolver_staff, resolver_staff.id == Alert.resolved_by_staff_id))
+            .outerjoin(Participant, Participant.id == alert.participant_id)
+            .outerjoin(MessageLog, MessageLog.id == alert.message_log_id)
+            .outerjoin(acker, acker.id == alert.acknowledged_by)
+            .outerjoin(resolver, resolver.id == alert.resolved_by)
+            .outerjoin(acker_staff, acker_staff.id == alert.acknowledged_by_staff_id)
+            .outerjoin(resolver_staff, resolver_staff.id == alert.resolved_by_staff_id))
     out = []
     for alert, pname, body, body_at, ack, res, ack_s, res_s in session.execute(stmt):
         out.append(AlertRow(
@@ -111,18 +113,42 @@ def _rows(session: Session, stmt) -> list[AlertRow]:
     return out
 
 
+def _state(op: str, value: str):
+    """`alerts.state <op> 'value'` as SQL literals, not bound parameters: PostgreSQL uses the
+    partial indexes ix_alerts_queue / ix_alerts_resolved only when it sees the value (a prepared
+    statement's generic plan does not)."""
+    literal = literal_column(f"'{value}'")
+    return Alert.state != literal if op == "!=" else Alert.state == literal
+
+
 def open_alerts(session: Session, staff: StaffLike, *, limit: int = 100) -> list[AlertRow]:
-    """Unresolved alerts `staff` may see: crisis first, then urgent, then concern; newest first."""
-    stmt = (select(Alert).where(Alert.state != "resolved", alert_scope(staff))
-            .order_by(LEVEL_ORDER, Alert.created_at.desc(), Alert.id.desc()).limit(limit))
-    return _rows(session, stmt)
+    """Unresolved alerts `staff` may see: crisis first, then urgent, then concern; newest first.
+
+    The newest `limit` of each level come first through ix_alerts_queue (level, created_at),
+    so the queue reads at most a few hundred index entries and joins names and texts only to
+    the rows it shows, however many alerts the clinic has."""
+    scope = alert_scope(staff)
+
+    def newest(level_clause):
+        return (select(Alert).where(_state("!=", "resolved"), level_clause, scope)
+                .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit).subquery())
+
+    parts = [newest(Alert.level == literal_column(f"'{level}'")) for level in ALERT_LEVELS]
+    parts.append(newest(Alert.level.not_in(ALERT_LEVELS)))
+    shown = aliased(Alert, union_all(*(select(part) for part in parts)).subquery())
+    order = case({"crisis": 0, "urgent": 1, "concern": 2}, value=shown.level, else_=3)
+    stmt = (select(shown).order_by(order, shown.created_at.desc(), shown.id.desc())
+            .limit(limit))
+    return _rows(session, stmt, shown)
 
 
 def recently_resolved(session: Session, staff: StaffLike, *, limit: int = 20) -> list[AlertRow]:
-    """The latest resolved alerts `staff` may see."""
-    stmt = (select(Alert).where(Alert.state == "resolved", alert_scope(staff))
-            .order_by(Alert.resolved_at.desc(), Alert.id.desc()).limit(limit))
-    return _rows(session, stmt)
+    """The latest resolved alerts `staff` may see (through ix_alerts_resolved)."""
+    latest = aliased(Alert, select(Alert).where(_state("==", "resolved"), alert_scope(staff))
+                     .order_by(Alert.resolved_at.desc(), Alert.id.desc()).limit(limit)
+                     .subquery())
+    stmt = select(latest).order_by(latest.resolved_at.desc(), latest.id.desc())
+    return _rows(session, stmt, latest)
 
 
 def alert_detail(session: Session, staff: StaffLike, alert_id: int) -> AlertRow | None:
