@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, literal_column, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import Alert, AlertEvent, Counselor, OnCallShift, Participant
@@ -38,19 +38,34 @@ def _on_call(counselor_id: int) -> ColumnElement[bool]:
             .correlate(None).exists())
 
 
+def _unresolved(alert=Alert) -> ColumnElement[bool]:
+    """`state <> 'resolved'` as SQL literals, so PostgreSQL matches the partial indexes."""
+    return alert.state != literal_column("'resolved'")
+
+
 def _routed(counselor_id: int, alert=Alert) -> ColumnElement[bool]:
     """Alerts that reached this counselor: assigned, texted by the ladder, or open while on call
     (the alerts `may_act` lets them act on by text)."""
     return or_(_routed_to(counselor_id, alert),
-               and_(alert.state != "resolved", _on_call(counselor_id)))
+               and_(_unresolved(alert), _on_call(counselor_id)))
 
 
 def _has_routed_alert(counselor_id: int, participant_id) -> ColumnElement[bool]:
-    """The participant `participant_id` (a column) has an alert routed to the counselor; read
-    through ix_alerts_participant_id, one participant at a time."""
-    other = aliased(Alert)
-    return exists().where(other.participant_id == participant_id,
-                          _routed(counselor_id, other))
+    """The participant `participant_id` (a column) has an alert routed to the counselor.
+
+    Three EXISTS, one per way an alert reaches a counselor, so each has an index whether
+    PostgreSQL runs it once per row or hashes it: alerts by participant or by counselor,
+    alert_events by counselor, and unresolved alerts by participant (ix_alerts_open_participant)."""
+    assigned, texted, unresolved = aliased(Alert), aliased(Alert), aliased(Alert)
+    return or_(
+        exists().where(assigned.participant_id == participant_id,
+                       assigned.counselor_id == counselor_id),
+        exists().where(texted.participant_id == participant_id,
+                       AlertEvent.alert_id == texted.id, AlertEvent.counselor_id == counselor_id),
+        and_(_on_call(counselor_id),
+             exists().where(unresolved.participant_id == participant_id,
+                            _unresolved(unresolved))),
+    )
 
 
 def participant_scope(staff: StaffLike) -> ColumnElement[bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, literal_column, select, union_all
+from sqlalchemy import and_, case, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.console.access import StaffLike, alert_scope
@@ -121,6 +121,16 @@ def _state(op: str, value: str):
     return Alert.state != literal if op == "!=" else Alert.state == literal
 
 
+def _other_level():
+    """`level NOT IN ALERT_LEVELS` as ranges between them, which ix_alerts_queue can answer."""
+    known = sorted(ALERT_LEVELS)
+    bounds = [literal_column(f"'{level}'") for level in known]
+    gaps = [Alert.level < bounds[0], Alert.level > bounds[-1]]
+    gaps += [and_(Alert.level > low, Alert.level < high)
+             for low, high in zip(bounds, bounds[1:], strict=False)]
+    return or_(*gaps)
+
+
 def open_alerts(session: Session, staff: StaffLike, *, limit: int = 100) -> list[AlertRow]:
     """Unresolved alerts `staff` may see: crisis first, then urgent, then concern; newest first.
 
@@ -134,7 +144,7 @@ def open_alerts(session: Session, staff: StaffLike, *, limit: int = 100) -> list
                 .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit).subquery())
 
     parts = [newest(Alert.level == literal_column(f"'{level}'")) for level in ALERT_LEVELS]
-    parts.append(newest(Alert.level.not_in(ALERT_LEVELS)))
+    parts.append(newest(_other_level()))
     shown = aliased(Alert, union_all(*(select(part) for part in parts)).subquery())
     order = case({"crisis": 0, "urgent": 1, "concern": 2}, value=shown.level, else_=3)
     stmt = (select(shown).order_by(order, shown.created_at.desc(), shown.id.desc())

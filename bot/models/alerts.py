@@ -26,6 +26,9 @@ class Alert(Base):
               postgresql_where=text(UNRESOLVED), sqlite_where=text(UNRESOLVED)),
         Index("ix_alerts_resolved", "resolved_at", "id",
               postgresql_where=text(RESOLVED), sqlite_where=text(RESOLVED)),
+        # The access rule: participants with an unresolved alert (seen by on-call staff).
+        Index("ix_alerts_open_participant", "participant_id",
+              postgresql_where=text(UNRESOLVED), sqlite_where=text(UNRESOLVED)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,6 +26,9 @@ def upgrade() -> None:
                               sqlite_where=sa.text(UNRESOLVED))
         batch_op.create_index("ix_alerts_resolved", ["resolved_at", "id"], unique=False,
                               postgresql_where=sa.text(RESOLVED), sqlite_where=sa.text(RESOLVED))
+        batch_op.create_index("ix_alerts_open_participant", ["participant_id"], unique=False,
+                              postgresql_where=sa.text(UNRESOLVED),
+                              sqlite_where=sa.text(UNRESOLVED))
     with op.batch_alter_table("alert_events", schema=None) as batch_op:
         batch_op.create_index("ix_alert_events_counselor", ["counselor_id", "alert_id"],
                               unique=False)
@@ -35,5 +38,6 @@ def downgrade() -> None:
     with op.batch_alter_table("alert_events", schema=None) as batch_op:
         batch_op.drop_index("ix_alert_events_counselor")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_alerts_open_participant")
         batch_op.drop_index("ix_alerts_resolved")
         batch_op.drop_index("ix_alerts_queue")
