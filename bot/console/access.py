@@ -50,13 +50,18 @@ def _routed(counselor_id: int, alert=Alert) -> ColumnElement[bool]:
                and_(_unresolved(alert), _on_call(counselor_id)))
 
 
+# Built once: aliases are costly to make and these are only ever used inside their own EXISTS.
+_ASSIGNED, _TEXTED, _UNRESOLVED = aliased(Alert), aliased(Alert), aliased(Alert)
+_PERSON = aliased(Participant)
+
+
 def _has_routed_alert(counselor_id: int, participant_id) -> ColumnElement[bool]:
     """The participant `participant_id` (a column) has an alert routed to the counselor.
 
     Three EXISTS, one per way an alert reaches a counselor, so each has an index whether
     PostgreSQL runs it once per row or hashes it: alerts by participant or by counselor,
     alert_events by counselor, and unresolved alerts by participant (ix_alerts_open_participant)."""
-    assigned, texted, unresolved = aliased(Alert), aliased(Alert), aliased(Alert)
+    assigned, texted, unresolved = _ASSIGNED, _TEXTED, _UNRESOLVED
     return or_(
         exists().where(assigned.participant_id == participant_id,
                        assigned.counselor_id == counselor_id),
@@ -91,7 +96,7 @@ def alert_scope(staff: StaffLike) -> ColumnElement[bool]:
     if staff.role != "counselor" or staff.counselor_id is None:
         return false()
     cid = staff.counselor_id
-    person = aliased(Participant)
+    person = _PERSON
     on_caseload = exists().where(person.id == Alert.participant_id, person.counselor_id == cid)
     return or_(_routed(cid), on_caseload, _has_routed_alert(cid, Alert.participant_id))
 

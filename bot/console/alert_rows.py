@@ -86,18 +86,17 @@ def describe(action: str, who: str | None, detail: str | None) -> str:
     return action.replace("_", " ").capitalize() + (f" · {who}" if who != "someone" else "")
 
 
-def _rows(session: Session, stmt, alert=Alert) -> list[AlertRow]:
-    """`stmt` selects `alert` (Alert, or an alias over a limited subquery of alerts)."""
+def _rows(session: Session, stmt) -> list[AlertRow]:
     acker, resolver = aliased(Counselor), aliased(Counselor)
     acker_staff, resolver_staff = aliased(StaffAccount), aliased(StaffAccount)
     stmt = (stmt.add_columns(Participant.name, MessageLog.body, MessageLog.created_at,
                              acker.name, resolver.name, acker_staff.name, resolver_staff.name)
-            .outerjoin(Participant, Participant.id == alert.participant_id)
-            .outerjoin(MessageLog, MessageLog.id == alert.message_log_id)
-            .outerjoin(acker, acker.id == alert.acknowledged_by)
-            .outerjoin(resolver, resolver.id == alert.resolved_by)
-            .outerjoin(acker_staff, acker_staff.id == alert.acknowledged_by_staff_id)
-            .outerjoin(resolver_staff, resolver_staff.id == alert.resolved_by_staff_id))
+            .outerjoin(Participant, Participant.id == Alert.participant_id)
+            .outerjoin(MessageLog, MessageLog.id == Alert.message_log_id)
+            .outerjoin(acker, acker.id == Alert.acknowledged_by)
+            .outerjoin(resolver, resolver.id == Alert.resolved_by)
+            .outerjoin(acker_staff, acker_staff.id == Alert.acknowledged_by_staff_id)
+            .outerjoin(resolver_staff, resolver_staff.id == Alert.resolved_by_staff_id))
     out = []
     for alert, pname, body, body_at, ack, res, ack_s, res_s in session.execute(stmt):
         out.append(AlertRow(
@@ -140,25 +139,33 @@ def open_alerts(session: Session, staff: StaffLike, *, limit: int = 100) -> list
     scope = alert_scope(staff)
 
     def newest(level_clause):
-        return (select(Alert).where(_state("!=", "resolved"), level_clause, scope)
+        return (select(Alert.id, Alert.level, Alert.created_at)
+                .where(_state("!=", "resolved"), level_clause, scope)
                 .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit).subquery())
 
     parts = [newest(Alert.level == literal_column(f"'{level}'")) for level in ALERT_LEVELS]
     parts.append(newest(_other_level()))
-    shown = aliased(Alert, union_all(*(select(part) for part in parts)).subquery())
-    order = case({"crisis": 0, "urgent": 1, "concern": 2}, value=shown.level, else_=3)
-    stmt = (select(shown).order_by(order, shown.created_at.desc(), shown.id.desc())
-            .limit(limit))
-    return _rows(session, stmt, shown)
+    top = union_all(*(select(part) for part in parts)).subquery()
+    order = case({"crisis": 0, "urgent": 1, "concern": 2}, value=top.c.level, else_=3)
+    ids = session.scalars(select(top.c.id).order_by(order, top.c.created_at.desc(),
+                                                    top.c.id.desc()).limit(limit)).all()
+    return _by_ids(session, ids, (LEVEL_ORDER, Alert.created_at.desc(), Alert.id.desc()))
+
+
+def _by_ids(session: Session, ids: list[int], order) -> list[AlertRow]:
+    """The rows of the alerts `ids` (already chosen and limited), joined to names and texts
+    through primary keys only."""
+    if not ids:
+        return []
+    return _rows(session, select(Alert).where(Alert.id.in_(ids)).order_by(*order))
 
 
 def recently_resolved(session: Session, staff: StaffLike, *, limit: int = 20) -> list[AlertRow]:
     """The latest resolved alerts `staff` may see (through ix_alerts_resolved)."""
-    latest = aliased(Alert, select(Alert).where(_state("==", "resolved"), alert_scope(staff))
-                     .order_by(Alert.resolved_at.desc(), Alert.id.desc()).limit(limit)
-                     .subquery())
-    stmt = select(latest).order_by(latest.resolved_at.desc(), latest.id.desc())
-    return _rows(session, stmt, latest)
+    ids = session.scalars(select(Alert.id).where(_state("==", "resolved"), alert_scope(staff))
+                          .order_by(Alert.resolved_at.desc(), Alert.id.desc())
+                          .limit(limit)).all()
+    return _by_ids(session, ids, (Alert.resolved_at.desc(), Alert.id.desc()))
 
 
 def alert_detail(session: Session, staff: StaffLike, alert_id: int) -> AlertRow | None:
