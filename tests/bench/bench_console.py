@@ -1,13 +1,16 @@
 """Benchmark: console pages on a large clinic (2,000 participants, 500,000 texts, 5,000 alerts).
 
     .venv/bin/python tests/bench/bench_console.py \
-        --database-url postgresql+psycopg://root@127.0.0.1:5432/test [--requests 40]
+        --database-url postgresql+psycopg://root@127.0.0.1:5432/test [--requests 40] \
+        [--keep-schema bench_console]
 
 Builds a throwaway PostgreSQL schema with the migrations (so the migration's indexes are what is
 measured), bulk-loads it with COPY, signs in a counselor and a supervisor, then requests each page
 through the Flask test client and reports the server time (p50/p95 over --requests requests after
 a warm-up). Every SELECT the pages run is then EXPLAINed: the report lists any sequential scan of
 a large table (message_log, outbox, checkins, alerts, alert_events, audit_events, inbox_reviews).
+With --keep-schema NAME the clinic is loaded into schema NAME once and kept; later runs upgrade
+it to the newest migration and reuse the data (drop it with DROP SCHEMA NAME CASCADE).
 Run on demand; pytest never collects it. Loopback only.
 """
 
