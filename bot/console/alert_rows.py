@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.console.access import StaffLike, alert_scope
 from bot.models import Alert, AlertEvent, Counselor, MessageLog, Participant, StaffAccount
+from bot.models.alerts import ALERT_LEVELS
 
 LEVEL_ORDER = case({"crisis": 0, "urgent": 1, "concern": 2}, value=Alert.level, else_=3)
 
@@ -111,18 +112,60 @@ def _rows(session: Session, stmt) -> list[AlertRow]:
     return out
 
 
+def _state(op: str, value: str):
+    """`alerts.state <op> 'value'` as SQL literals, not bound parameters: PostgreSQL uses the
+    partial indexes ix_alerts_queue / ix_alerts_resolved only when it sees the value (a prepared
+    statement's generic plan does not)."""
+    literal = literal_column(f"'{value}'")
+    return Alert.state != literal if op == "!=" else Alert.state == literal
+
+
+def _other_level():
+    """`level NOT IN ALERT_LEVELS` as ranges between them, which ix_alerts_queue can answer."""
+    known = sorted(ALERT_LEVELS)
+    bounds = [literal_column(f"'{level}'") for level in known]
+    gaps = [Alert.level < bounds[0], Alert.level > bounds[-1]]
+    gaps += [and_(Alert.level > low, Alert.level < high)
+             for low, high in zip(bounds, bounds[1:], strict=False)]
+    return or_(*gaps)
+
+
 def open_alerts(session: Session, staff: StaffLike, *, limit: int = 100) -> list[AlertRow]:
-    """Unresolved alerts `staff` may see: crisis first, then urgent, then concern; newest first."""
-    stmt = (select(Alert).where(Alert.state != "resolved", alert_scope(staff))
-            .order_by(LEVEL_ORDER, Alert.created_at.desc(), Alert.id.desc()).limit(limit))
-    return _rows(session, stmt)
+    """Unresolved alerts `staff` may see: crisis first, then urgent, then concern; newest first.
+
+    The newest `limit` of each level come first through ix_alerts_queue (level, created_at),
+    so the queue reads at most a few hundred index entries and joins names and texts only to
+    the rows it shows, however many alerts the clinic has."""
+    scope = alert_scope(staff)
+
+    def newest(level_clause):
+        return (select(Alert.id, Alert.level, Alert.created_at)
+                .where(_state("!=", "resolved"), level_clause, scope)
+                .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit).subquery())
+
+    parts = [newest(Alert.level == literal_column(f"'{level}'")) for level in ALERT_LEVELS]
+    parts.append(newest(_other_level()))
+    top = union_all(*(select(part) for part in parts)).subquery()
+    order = case({"crisis": 0, "urgent": 1, "concern": 2}, value=top.c.level, else_=3)
+    ids = session.scalars(select(top.c.id).order_by(order, top.c.created_at.desc(),
+                                                    top.c.id.desc()).limit(limit)).all()
+    return _by_ids(session, ids, (LEVEL_ORDER, Alert.created_at.desc(), Alert.id.desc()))
+
+
+def _by_ids(session: Session, ids: list[int], order) -> list[AlertRow]:
+    """The rows of the alerts `ids` (already chosen and limited), joined to names and texts
+    through primary keys only."""
+    if not ids:
+        return []
+    return _rows(session, select(Alert).where(Alert.id.in_(ids)).order_by(*order))
 
 
 def recently_resolved(session: Session, staff: StaffLike, *, limit: int = 20) -> list[AlertRow]:
-    """The latest resolved alerts `staff` may see."""
-    stmt = (select(Alert).where(Alert.state == "resolved", alert_scope(staff))
-            .order_by(Alert.resolved_at.desc(), Alert.id.desc()).limit(limit))
-    return _rows(session, stmt)
+    """The latest resolved alerts `staff` may see (through ix_alerts_resolved)."""
+    ids = session.scalars(select(Alert.id).where(_state("==", "resolved"), alert_scope(staff))
+                          .order_by(Alert.resolved_at.desc(), Alert.id.desc())
+                          .limit(limit)).all()
+    return _by_ids(session, ids, (Alert.resolved_at.desc(), Alert.id.desc()))
 
 
 def alert_detail(session: Session, staff: StaffLike, alert_id: int) -> AlertRow | None:

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UTCDateTime, utcnow
 
 ALERT_LEVELS = ("crisis", "urgent", "concern")
 ALERT_STATES = ("open", "acknowledged", "resolved")
+UNRESOLVED = "state <> 'resolved'"
+RESOLVED = "state = 'resolved'"
 
 
 class Alert(Base):
     """Something a counselor must look at: a concerning reply, missed check-ins, an absence."""
 
     __tablename__ = "alerts"
+    __table_args__ = (
+        # The console's queue: unresolved alerts of one level, newest first; and the latest
+        # resolved ones (bot.console.alert_rows).
+        Index("ix_alerts_queue", "level", "created_at", "id",
+              postgresql_where=text(UNRESOLVED), sqlite_where=text(UNRESOLVED)),
+        Index("ix_alerts_resolved", "resolved_at", "id",
+              postgresql_where=text(RESOLVED), sqlite_where=text(RESOLVED)),
+        # The access rule: participants with an unresolved alert (seen by on-call staff).
+        Index("ix_alerts_open_participant", "participant_id",
+              postgresql_where=text(UNRESOLVED), sqlite_where=text(UNRESOLVED)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -47,6 +60,8 @@ class AlertEvent(Base):
     """One step in an alert's life: created, notified, re-sent, escalated, acknowledged..."""
 
     __tablename__ = "alert_events"
+    # The access rule's "texted to this counselor by the ladder" (bot.console.access).
+    __table_args__ = (Index("ix_alert_events_counselor", "counselor_id", "alert_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)

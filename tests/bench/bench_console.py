@@ -1,13 +1,16 @@
 """Benchmark: console pages on a large clinic (2,000 participants, 500,000 texts, 5,000 alerts).
 
     .venv/bin/python tests/bench/bench_console.py \
-        --database-url postgresql+psycopg://root@127.0.0.1:5432/test [--requests 40]
+        --database-url postgresql+psycopg://root@127.0.0.1:5432/test [--requests 40] \
+        [--keep-schema bench_console]
 
 Builds a throwaway PostgreSQL schema with the migrations (so the migration's indexes are what is
 measured), bulk-loads it with COPY, signs in a counselor and a supervisor, then requests each page
 through the Flask test client and reports the server time (p50/p95 over --requests requests after
 a warm-up). Every SELECT the pages run is then EXPLAINed: the report lists any sequential scan of
 a large table (message_log, outbox, checkins, alerts, alert_events, audit_events, inbox_reviews).
+With --keep-schema NAME the clinic is loaded into schema NAME once and kept; later runs upgrade
+it to the newest migration and reuse the data (drop it with DROP SCHEMA NAME CASCADE).
 Run on demand; pytest never collects it. Loopback only.
 """
 
@@ -19,6 +22,7 @@ import random
 import statistics
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from tests.bench.pg_schema import drop_schema, make_schema  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+RUN = uuid.uuid4().hex[:8]  # staff e-mails are unique per run (--keep-schema reuses the data)
 DAYS = 180  # the texts span this many days before NOW
 LARGE = ("message_log", "outbox", "checkins", "alerts", "alert_events", "audit_events",
          "inbox_reviews")
@@ -175,7 +180,7 @@ def signed_in(app, runtime, role: str, counselor_id: int | None):
     with app.app_context():
         app.secret_key = app.secret_key or shared_secret_key()
     with runtime.Session() as s, s.begin():
-        account = StaffAccount(email=f"{role}@bench.example", name=f"Bench {role}", role=role,
+        account = StaffAccount(email=f"{role}-{RUN}@bench.example", name=f"Bench {role}", role=role,
                                counselor_id=counselor_id, password_hash=None,
                                totp_secret="JBSWY3DPEHPK3PXP", active=True, failed_attempts=0,
                                generation=1, created_at=NOW)
@@ -237,6 +242,24 @@ def explain(engine, client, path: str) -> list[str]:
     return scans
 
 
+def named_schema(base: str, schema: str) -> tuple[str, str, bool]:
+    """(schema, its URL, whether it already holds a loaded clinic); creates it when missing."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        loaded = conn.execute(text(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = :s "
+            "AND table_name = 'message_log'"), {"s": schema}).first() is not None
+        if loaded:
+            loaded = bool(conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{schema}".alerts)'))
+                          .scalar())
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in base else "?"
+    return schema, f"{base}{sep}options=-csearch_path%3D{schema}", loaded
+
+
 def main() -> None:
     """Load, measure, explain, report (JSON), drop the schema."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -247,6 +270,9 @@ def main() -> None:
     parser.add_argument("--counselors", type=int, default=40)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument("--keep-schema", metavar="NAME",
+                        help="use (and keep) the schema NAME: load it on the first run, reuse "
+                             "its data on later runs after upgrading it to the newest migration")
     args = parser.parse_args()
     if not args.database_url.startswith("postgresql"):
         parser.error("--database-url must be a PostgreSQL URL")
@@ -255,13 +281,26 @@ def main() -> None:
     from bot.migrate import upgrade
     from bot.settings import Settings
 
-    schema, url = make_schema(args.database_url)
+    reuse = False
+    if args.keep_schema:
+        if not args.keep_schema.replace("_", "").isalnum():
+            parser.error("--keep-schema must be letters, digits and underscores")
+        schema, url, reuse = named_schema(args.database_url, args.keep_schema)
+        args.keep = True
+    else:
+        schema, url = make_schema(args.database_url)
     try:
         settings = Settings(database_url=url, transport="console").validated()
         runtime = build_runtime(settings, clock=lambda: NOW)
         upgrade(runtime.engine)
-        loaded = load(runtime.engine, args.participants, args.messages, args.alerts,
-                      args.counselors)
+        if reuse:
+            from sqlalchemy import text
+            with runtime.engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+            loaded = {"reused_schema": schema}
+        else:
+            loaded = load(runtime.engine, args.participants, args.messages, args.alerts,
+                          args.counselors)
         app = create_app(runtime=runtime)
         counselor = signed_in(app, runtime, "counselor", 1)
         boss = signed_in(app, runtime, "supervisor", None)
