@@ -70,9 +70,7 @@ def staff_set_password(email: str) -> None:
     password = sys.stdin.readline().rstrip("\r\n")
     rt = runtime()
     with transaction() as session:
-        account = find_staff(session, email)
-        if account is None:
-            raise StaffError(f"no account has the email {email.strip()!r}")
+        account = _account(session, email)
         set_password(session, account, password, now=rt.now(), actor="cli")
         click.echo(f"password set for {account.email}")
 
@@ -97,9 +95,7 @@ def staff_disable(email: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions end now."""
     rt = runtime()
     with transaction() as session:
-        account = find_staff(session, email)
-        if account is None:
-            raise StaffError(f"no account has the email {email.strip()!r}")
+        account = _account(session, email)
         disable_staff(session, account, now=rt.now(), actor="cli")
         click.echo(f"disabled {account.email}; signed out everywhere")
 
@@ -110,11 +106,17 @@ def staff_enable(email: str) -> None:
     """Let a disabled account sign in again (with its old password, or a new link)."""
     rt = runtime()
     with transaction() as session:
-        account = find_staff(session, email)
-        if account is None:
-            raise StaffError(f"no account has the email {email.strip()!r}")
+        account = _account(session, email)
         enable_staff(session, account, now=rt.now(), actor="cli")
         click.echo(f"enabled {account.email}")
+
+
+def _account(session, email: str):
+    """The account with `email`, or a one-line error."""
+    account = find_staff(session, email)
+    if account is None:
+        raise StaffError(f"no account has the email {email.strip()!r}")
+    return account
 
 
 COMMANDS: list[click.Command] = [staff_group]

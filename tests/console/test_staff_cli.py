@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.models import AuditEvent, StaffAccount, StaffSession
@@ -65,3 +66,12 @@ def test_list_and_disable(runner, db_session):
     again = runner.invoke(args=["staff", "enable", "--email", "boss@clinic.example"])
     assert again.exit_code == 0, again.output
     assert db_session.scalar(select(StaffAccount.active)) is True
+
+
+@pytest.mark.parametrize("verb", ["set-password", "disable", "enable"])
+def test_an_unknown_email_is_one_line(runner, verb):
+    result = runner.invoke(args=["staff", verb, "--email", "nobody@clinic.example"],
+                           input="a long enough passphrase\n")
+    assert result.exit_code != 0
+    assert "no account has the email 'nobody@clinic.example'" in result.output
+    assert "Traceback" not in result.output
