@@ -13,7 +13,7 @@ import logging
 
 from bot.phones import mask
 from bot.services.alerts import follow_up, open_alert_like, raise_alert, short_summary
-from bot.triage import Triage, triage
+from bot.triage import Triage
 from handlers import family_text
 from handlers.turn import Turn
 
@@ -54,7 +54,7 @@ def alert_staff(turn: Turn, result: Triage) -> str:
 
 
 def _check(turn: Turn) -> Triage | None:
-    result = triage(turn.message.body, rules=turn.rules)
+    result = turn.read()
     return result if result.level == "crisis" else None
 
 

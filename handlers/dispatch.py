@@ -13,6 +13,7 @@ from bot.models import MessageLog
 from bot.outbox import hold_phone, record_reply
 from bot.phones import mask
 from bot.runtime import Runtime
+from bot.triage import Triage
 from handlers import (
     checkin_answers,
     confirmations,
@@ -77,9 +78,14 @@ def record_inbound(
 
 
 def handle_inbound(
-    session: Session, runtime: Runtime, message: InboundMessage, now: datetime
+    session: Session, runtime: Runtime, message: InboundMessage, now: datetime,
+    reading: Triage | None = None,
 ) -> Turn | None:
-    """Process one text in the caller's transaction; None for a duplicate delivery."""
+    """Process one text in the caller's transaction; None for a duplicate delivery.
+
+    `reading` is the text's plain triage when the caller already has it (the webhook reads it
+    before touching the database), so it is not computed twice.
+    """
     # First, before reading anything: hold this number's row so that requests for one number
     # are decided one at a time and a STOP committed meanwhile is seen (issue 8, item 2).
     opted_out = hold_phone(session, message.phone)
@@ -90,7 +96,7 @@ def handle_inbound(
         return None
     turn = Turn(
         session=session, runtime=runtime, message=message, party=party, log=entry, now=now,
-        opted_out=opted_out,
+        opted_out=opted_out, reading=reading,
     )
     for handler in CHAINS[party.kind]:
         if handler(turn):

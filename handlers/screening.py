@@ -11,11 +11,10 @@ resources and the question, in the participant's language, saying a bot is askin
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 
 from bot.services import screening
-from bot.triage import Triage, TriageRules, parse_yes_no, triage
+from bot.triage import parse_yes_no
 from handlers import crisis
 from handlers.turn import Turn
 
@@ -23,18 +22,12 @@ log = logging.getLogger(__name__)
 QUESTION_KEY = "screening.question"
 
 
-@functools.lru_cache(maxsize=64)
-def _read(text: str, rules: TriageRules) -> Triage:
-    """triage(text), shared by answer and ask within one inbound text (rules hash by identity)."""
-    return triage(text, rules=rules)
-
-
 def ask(turn: Turn) -> bool:
     """Uncertain band: resources plus one screening question; the answer is awaited."""
     participant = turn.party.participant
     if participant is None:
         return False
-    result = _read(turn.message.body, turn.rules)
+    result = turn.read()
     if not result.screen:
         return False
     if screening.pending_for(turn.session, participant.id, turn.now) is not None:
@@ -55,9 +48,8 @@ def answer(turn: Turn) -> bool:
     participant = turn.party.participant
     if participant is None:
         return False
-    rules = turn.rules
-    said = parse_yes_no(turn.message.body, rules=rules)
-    result = _read(turn.message.body, rules)
+    said = parse_yes_no(turn.message.body, rules=turn.rules)
+    result = turn.read()
     if said is None and result.level != "crisis":
         return False  # not an answer: no query, the text goes on down the chain
     row = screening.pending_for(turn.session, participant.id, turn.now)

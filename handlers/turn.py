@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.models import Counselor, MessageLog, Participant
 from bot.program import Program
 from bot.runtime import Runtime
-from bot.triage import TriageRules
+from bot.triage import Triage, TriageRules, triage
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,13 @@ class Turn:
     replies: list[str] = field(default_factory=list)
     page_ids: list[int] = field(default_factory=list)  # outbox rows the web process sends now
     intent: str | None = None
+    reading: Triage | None = None  # the text's plain triage, read once (see `read`)
+
+    def read(self) -> Triage:
+        """The text triaged without context (crisis and screening checks), computed once."""
+        if self.reading is None:
+            self.reading = triage(self.message.body, rules=self.rules)
+        return self.reading
 
     @property
     def program(self) -> Program:

@@ -13,7 +13,7 @@ from bot.db import scrub_driver_message
 from bot.paging import send_pages_soon
 from bot.phones import InvalidPhone, mask, split_address
 from bot.runtime import current
-from bot.triage import triage
+from bot.triage import Triage, triage
 from handlers.dispatch import handle_inbound
 from handlers.signature import is_authentic
 from handlers.turn import InboundMessage
@@ -69,11 +69,12 @@ def incoming_message() -> Response:
         sid=sid, phone=phone, channel=channel, body=clean_body(body), received_at=runtime.now(),
         opt_out_type=opt_out_type(form.get("OptOutType")),
     )
-    in_crisis = reads_as_crisis(runtime, message.body)  # decided before the database is touched
+    reading = read_before_storing(runtime, message.body)  # before the database is touched
     try:
         with runtime.Session() as session, session.begin():
-            turn = handle_inbound(session, runtime, message, message.received_at)
+            turn = handle_inbound(session, runtime, message, message.received_at, reading)
     except Exception as exc:
+        in_crisis = reading is not None and reading.level == "crisis"
         return not_stored(runtime, message, in_crisis, exc)
     if turn is None:
         return twiml([])
@@ -93,13 +94,14 @@ def opt_out_type(raw: str | None) -> str | None:
     return None
 
 
-def reads_as_crisis(runtime, body: str) -> bool:
-    """Whether triage reads `body` as crisis; needs no database (the rules are in memory)."""
+def read_before_storing(runtime, body: str) -> Triage | None:
+    """The text's plain triage, which needs no database (the rules are in memory); the
+    handlers reuse it. None when triage itself failed: the text is still stored."""
     try:
-        return triage(body, rules=runtime.rules).level == "crisis"
+        return triage(body, rules=runtime.rules)
     except Exception:  # never let the safety net itself stop the text from being stored
         log.exception("triage before storing failed; the handlers will triage again")
-        return False
+        return None
 
 
 def not_stored(runtime, message: InboundMessage, in_crisis: bool, exc: Exception) -> Response:
