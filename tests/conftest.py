@@ -77,6 +77,7 @@ def database_url(tmp_path) -> Iterator[str]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
     yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    wait_for_pages()  # nothing may still write to the schema when it is dropped
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
@@ -110,6 +111,7 @@ def runtime(settings: Settings, clock: Clock) -> Iterator[Runtime]:
     rt = build_runtime(settings, clock=clock)
     Base.metadata.create_all(rt.engine)
     yield rt
+    wait_for_pages()  # a page still being sent would hold locks on the schema being dropped
     rt.engine.dispose()
 
 
