@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 
 from bot.console import bp
 from bot.console.auth import current_staff, needs_totp
 from bot.runtime import current
+from bot.services.oncall import on_call_now
 
 # (label, endpoint, roles). A page whose module is not installed yet is simply not shown.
 NAV = (
     ("Alerts", "console.alerts", ("counselor", "supervisor")),
     ("Participants", "console.participants", ("counselor", "supervisor")),
     ("Inbox", "console.inbox", ("counselor", "supervisor")),
+    ("Calendar", "console.calendar", ("counselor", "supervisor")),
+    ("Family", "console.family", ("counselor", "supervisor")),
+    ("Counselors", "console.counselors", ("supervisor", "admin")),
+    ("On call", "console.oncall", ("counselor", "supervisor", "admin")),
+    ("Delivery", "console.delivery", ("supervisor", "admin")),
+    ("Import", "console.imports", ("supervisor", "admin")),
+    ("Exports", "console.exports", ("supervisor", "admin")),
+    ("Reports", "console.reports", ("supervisor", "admin")),
     ("Audit", "console.audit", ("supervisor",)),
     ("Staff", "console.staff", ("admin",)),
 )
@@ -47,10 +56,28 @@ def has_page(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+@bp.before_app_request
+def _read_on_call() -> None:
+    """Who is on call, read before a page's own transaction starts (SQLite has one writer)."""
+    g.pop("on_call_names", None)
+    if request.blueprint != "console" or request.endpoint == "console.static":
+        return
+    if current_staff() is None:
+        return
+    rt = current()
+    with rt.Session() as s:
+        g.on_call_names = [c.name for c in on_call_now(s, rt.program, rt.now())]
+
+
+def on_call_names() -> list[str]:
+    """Who is on call right now, by name, for the line under the top bar of every page."""
+    return g.get("on_call_names", [])
+
+
 @bp.context_processor
 def _globals() -> dict:
     return {"current_staff": current_staff, "nav_items": nav_items, "has_page": has_page,
-            "clinic_name": current().program.clinic_name}
+            "clinic_name": current().program.clinic_name, "on_call_names": on_call_names}
 
 
 ERRORS = {
