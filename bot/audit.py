@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.models import AuditEvent
 
+CONSOLE_ACTOR = "console:"
+
 
 def record(
     session: Session,
@@ -25,7 +27,15 @@ def record(
     page: str | None = None,
     **detail: Any,
 ) -> AuditEvent:
-    """Append one audit event in the caller's transaction."""
+    """Append one audit event in the caller's transaction.
+
+    A console actor (`console:<staff id>`) also fills `staff_id`, and `participant_id` for a
+    participant subject, so a change made in the console by a shared service is found by the
+    audit page's staff and participant filters like the console's own events."""
+    if actor.startswith(CONSOLE_ACTOR) and actor[len(CONSOLE_ACTOR):].isdigit():
+        staff_id = staff_id if staff_id is not None else int(actor[len(CONSOLE_ACTOR):])
+        if participant_id is None and subject_type == "participant":
+            participant_id = subject_id
     event = AuditEvent(
         at=now, actor=actor, action=action, subject_type=subject_type,
         subject_id=subject_id, detail=detail, staff_id=staff_id,

@@ -64,7 +64,7 @@ def caseload(session: Session, counselor: Counselor) -> int:
 
 
 def move_open_alerts(session: Session, runtime: Runtime, participant_ids: list[int],
-                     to: Counselor, now: datetime) -> int:
+                     to: Counselor, now: datetime, actor: str = "system") -> int:
     """Route the unresolved alerts about these participants to `to`; alerts nobody has
     acknowledged yet are texted to them at once. Returns how many alerts moved."""
     if not participant_ids:
@@ -75,7 +75,7 @@ def move_open_alerts(session: Session, runtime: Runtime, participant_ids: list[i
     for alert in alerts:
         old = alert.counselor_id
         alert.counselor_id = to.id
-        audit.record(session, "alert.reassigned", now=now, subject_type="alert",
+        audit.record(session, "alert.reassigned", now=now, actor=actor, subject_type="alert",
                      subject_id=alert.id, from_counselor=old, to_counselor=to.id)
         if alert.state == "open":
             body = staff_text(session, runtime, alert, "alert.staff.new")
@@ -96,7 +96,7 @@ def assign_counselor(session: Session, runtime: Runtime, participant: Participan
     audit.record(session, "participant.counselor_changed", now=now, actor=actor,
                  subject_type="participant", subject_id=participant.id,
                  from_counselor=old, to_counselor=counselor.id)
-    return move_open_alerts(session, runtime, [participant.id], counselor, now)
+    return move_open_alerts(session, runtime, [participant.id], counselor, now, actor)
 
 
 @dataclass(frozen=True)

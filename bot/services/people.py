@@ -88,7 +88,7 @@ class Enrolment:
 
 
 def add_participant(
-    session: Session, program: Program, form: Enrolment, now: datetime
+    session: Session, program: Program, form: Enrolment, now: datetime, actor: str = "system"
 ) -> Participant:
     """Enrol a participant, record their consent to texts and queue the opt-in confirmation."""
     name = _name(form.name, "participant")
@@ -151,6 +151,7 @@ def add_participant(
         session,
         "participant.enrolled",
         now=now,
+        actor=actor,
         subject_type="participant",
         subject_id=participant.id,
         consent_source=form.consent_source,
@@ -171,7 +172,8 @@ DISCHARGE_REASONS = ("completed", "transferred", "stopped_attending", "administr
 
 
 def discharge(
-    session: Session, phone: str, now: datetime, region: str = "US", reason: str | None = None
+    session: Session, phone: str, now: datetime, region: str = "US", reason: str | None = None,
+    actor: str = "system",
 ) -> Participant:
     """Discharge a participant: nothing more is scheduled or sent to them."""
     if reason is not None and reason not in DISCHARGE_REASONS:
@@ -187,6 +189,7 @@ def discharge(
         session,
         "participant.discharged",
         now=now,
+        actor=actor,
         subject_type="participant",
         subject_id=participant.id,
         **({"reason": reason} if reason else {}),

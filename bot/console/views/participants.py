@@ -1,4 +1,5 @@
-"""The caseload, one participant's timeline with charts and badges, and replying to them."""
+"""The caseload (search and filters), one participant's timeline with charts and badges, and
+replying to them. Changing the roster is in roster.py."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
+from sqlalchemy import select
 
 from bot.charts import LEGEND, checkin_chart
 from bot.console import bp
 from bot.console.access import can_view
 from bot.console.auth import StaffUser, audit_view, role_required, signed_in_staff
-from bot.models import Participant
+from bot.console.roster_rights import may_enrol, roster_rights
+from bot.models import Counselor, Group, Participant
+from bot.models.people import PARTICIPANT_STATUSES
 from bot.paging import send_pages_soon
 from bot.queries.badges import badges
-from bot.queries.caseload import caseload
+from bot.queries.caseload import PAGE, Filters, caseload
 from bot.queries.checkin_series import day_points
 from bot.queries.timeline import timeline
 from bot.rules.timing import local_date
@@ -28,18 +32,38 @@ CHART_DAYS = (30, 90)
 @bp.get("/participants")
 @role_required("counselor", "supervisor")
 def participants():
-    """The caseload (a counselor's own; a supervisor's everyone), searchable by name."""
+    """The caseload (a counselor's own; a supervisor's everyone), searchable by name or phone
+    and filtered by status, group, counselor, opted out and flagged numbers."""
     staff = signed_in_staff()
     search = request.args.get("q", "")[:120]
     mine = staff.role == "counselor" and request.args.get("all") != "1"
     after = _after(request.args.get("after", ""))
+    filters = _filters(request.args)
     rt = current()
     with rt.Session() as s, s.begin():
-        rows = caseload(s, staff, search=search, own_only=mine, after=after)
+        rows = caseload(s, staff, search=search, own_only=mine, after=after, filters=filters)
         audit_view(s, staff, None, shown=len(rows))
-    more = f"{rows[-1].name}~{rows[-1].id}" if len(rows) == 50 else None
+        groups = s.execute(select(Group.id, Group.name).order_by(Group.name)).all()
+        counselors = (s.execute(select(Counselor.id, Counselor.name).order_by(Counselor.name))
+                      .all() if staff.role == "supervisor" else [])
+    more = f"{rows[-1].name}~{rows[-1].id}" if len(rows) == PAGE else None
+    args = {"q": search or None, "all": None if mine or staff.role != "counselor" else 1,
+            "status": filters.status, "group": filters.group_id,
+            "counselor": filters.counselor_id, "opted_out": 1 if filters.opted_out else None,
+            "flagged": 1 if filters.flagged else None}
     return render_template("console/participants.html", rows=rows, q=search, mine=mine,
-                           more=more)
+                           more=more, filters=filters, groups=groups, counselors=counselors,
+                           statuses=PARTICIPANT_STATUSES, args=args,
+                           may_enrol=may_enrol(staff))
+
+
+def _filters(args) -> Filters:
+    """The list's filters from the query string (unknown values are ignored)."""
+    status = args.get("status", "")
+    return Filters(status=status if status in PARTICIPANT_STATUSES else None,
+                   group_id=args.get("group", type=int), counselor_id=args.get("counselor",
+                                                                               type=int),
+                   opted_out=args.get("opted_out") == "1", flagged=args.get("flagged") == "1")
 
 
 def _after(token: str) -> tuple[str, int] | None:
@@ -83,7 +107,7 @@ def _page(s, staff: StaffUser, person: Participant, *, error: str | None = None,
         badges=badges(s, person), page=page, chart=chart, points=points, days=days,
         chart_days=CHART_DAYS, legend=LEGEND, cannot_text=cannot_text, error=error,
         draft=draft, form_key=secrets.token_urlsafe(16), max_chars=MAX_CHARS, now=rt.now(),
-        first_page=not request.args.get("before"),
+        first_page=not request.args.get("before"), rights=roster_rights(staff, person),
     )
 
 

@@ -16,7 +16,7 @@ from bot.services.schedule.groups import GroupError
 def update_participant(
     session, program: Program, participant: Participant, now: datetime, *,
     group: Group | None = None, no_group: bool = False, checkin_time: str | None = None,
-    timezone: str | None = None, language: str | None = None,
+    timezone: str | None = None, language: str | None = None, actor: str = "staff:cli",
 ) -> list[str]:
     """Apply the given changes after checking them all; returns what changed."""
     if participant.status == "discharged":
@@ -55,6 +55,6 @@ def update_participant(
         session.execute(delete(Fire).where(
             Fire.participant_id == participant.id, Fire.kind == "reminder",
             Fire.state.in_(("pending", "deferred"))))
-    audit.record(session, "participant.updated", now=now, actor="staff:cli",
+    audit.record(session, "participant.updated", now=now, actor=actor,
                  subject_type="participant", subject_id=participant.id, changes=changes)
     return changes
