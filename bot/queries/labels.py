@@ -31,8 +31,23 @@ INTENT_NOTES = {
 }
 STATUS_ACTIONS = {
     "participant.paused": "Check-ins paused", "participant.resumed": "Check-ins resumed",
-    "participant.discharged": "Discharged",
+    "participant.discharged": "Discharged", "participant.readmitted": "Re-admitted",
+    "participant.counselor_changed": "Counselor changed",
+    "participant.phone_changed": "Phone number changed (opt-in confirmation sent to the new one)",
+    "participant.renamed": "Preferred name changed", "participant.updated": "Details changed",
 }
+# participant.updated's `changes` items ("checkin_time=18:00"), in words.
+CHANGE_WORDS = {"checkin_time": "check-in time", "timezone": "time zone", "language": "language",
+                "group": "group"}
+
+
+def changes_label(changes: list[str]) -> str:
+    """'check-in time 18:00, group Tuesday evening' from participant.updated's detail."""
+    words = []
+    for change in changes:
+        key, _, value = change.partition("=")
+        words.append(f"{CHANGE_WORDS.get(key, key)} {'none' if value == '-' else value}")
+    return ", ".join(words)
 ALERT_ACTIONS = {
     "created": "raised", "notified": "texted", "resent": "texted again",
     "escalated": "escalated to", "skipped": "step skipped", "follow_up": "texted again by them",

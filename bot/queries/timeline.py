@@ -34,6 +34,7 @@ from bot.queries.labels import (
     STATUS_ACTIONS,
     actor_label,
     alert_step,
+    changes_label,
     checkin_summary,
     consent_events,
     fire_not_sent,
@@ -212,18 +213,32 @@ def attendance(session: Session, pid: int, cursor: Cursor | None, n: int) -> lis
 
 
 def status_changes(session: Session, pid: int, cursor: Cursor | None, n: int) -> list[Entry]:
-    """Paused, resumed, discharged (from the audit log)."""
-    rows = session.scalars(
-        select(AuditEvent).where(
+    """Paused, resumed, discharged, re-admitted and roster edits (from the audit log), by the
+    staff member's name when the change was made in the console."""
+    rows = session.execute(
+        select(AuditEvent, StaffAccount.name)
+        .outerjoin(StaffAccount, StaffAccount.id == AuditEvent.staff_id)
+        .where(
             AuditEvent.subject_type == "participant", AuditEvent.subject_id == pid,
             AuditEvent.action.in_(list(STATUS_ACTIONS)),
             before(cursor, "status", AuditEvent.at, AuditEvent.id))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(n))
+    rows = rows.all()
+    moved_to = {(e.detail or {}).get("to_counselor") for e, _ in rows
+                if e.action == "participant.counselor_changed"} - {None}
+    names = dict(session.execute(select(Counselor.id, Counselor.name)
+                                 .where(Counselor.id.in_(moved_to))).all()) if moved_to else {}
     out = []
-    for e in rows:
-        until = (e.detail or {}).get("until")
-        title = STATUS_ACTIONS[e.action] + (f" until {until}" if until else "")
-        out.append(Entry(e.at, "status", e.id, title, by=actor_label(e.actor)))
+    for e, staff_name in rows:
+        detail = e.detail or {}
+        title = STATUS_ACTIONS[e.action]
+        if detail.get("to_counselor") in names:
+            title += f" to {names[detail['to_counselor']]}"
+        if detail.get("until"):
+            title += f" until {detail['until']}"
+        if e.action == "participant.updated" and detail.get("changes"):
+            title += f": {changes_label(detail['changes'])}"
+        out.append(Entry(e.at, "status", e.id, title, by=staff_name or actor_label(e.actor)))
     return out
 
 

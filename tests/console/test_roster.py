@@ -259,7 +259,10 @@ def test_a_supervisor_moves_a_participant_and_their_open_alerts_and_inbox(
     # Sam's inbox now has Alex's text; the flash says what moved.
     sam_client = console_client(role="counselor", counselor=sam, name="Sam Ortiz")
     assert "can we move my session?" in page(sam_client.get("/console/inbox"))
-    assert "1 open alert(s) moved" in page(boss.get(f"/console/participants/{alex.id}"))
+    text = page(boss.get(f"/console/participants/{alex.id}"))
+    assert "1 open alert(s) moved" in text
+    # The timeline says who changed what, by name.
+    assert "Counselor changed to Sam Ortiz" in text and "by Pat Kim" in text
 
 
 def test_edit_checks_quiet_hours_and_changes_nothing(boss, clinic, db_session, runner):
@@ -287,6 +290,8 @@ def test_group_time_zone_and_language(boss, clinic, db_session):
     [updated] = events(db_session, "participant.updated")
     assert updated.actor == f"console:{boss.staff.id}"
     assert "timezone=America/Denver" in updated.detail["changes"]
+    assert ("Details changed: check-in time 10:15, time zone America/Denver, language es, "
+            "group none") in page(boss.get(f"/console/participants/{alex.id}"))
 
 
 def test_a_counselor_edits_name_and_check_in_time_of_their_own_participant(
