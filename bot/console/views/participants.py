@@ -75,7 +75,7 @@ def _after(token: str) -> tuple[str, int] | None:
     return name, int(pid)
 
 
-def _visible(s, staff: StaffUser, participant_id: int) -> Participant:
+def visible_participant(s, staff: StaffUser, participant_id: int) -> Participant:
     """The participant, or 404 when they are outside this person's reach."""
     person = s.get(Participant, participant_id)
     if person is None or not can_view(s, staff, person):
@@ -117,7 +117,7 @@ def participant(participant_id: int):
     """Everything about one participant, newest first, with the check-in chart."""
     staff = signed_in_staff()
     with current().Session() as s, s.begin():
-        return _page(s, staff, _visible(s, staff, participant_id))
+        return _page(s, staff, visible_participant(s, staff, participant_id))
 
 
 @bp.post("/participants/<int:participant_id>/reply")
@@ -128,7 +128,7 @@ def reply(participant_id: int):
     rt = current()
     body = request.form.get("body", "")
     with rt.Session() as s, s.begin():
-        person = _visible(s, staff, participant_id)
+        person = visible_participant(s, staff, participant_id)
         try:
             sent = send_staff_reply(
                 s, person, body, actor=staff.actor, sender_name=staff.name, now=rt.now(),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.console import bp
 from bot.console.auth import StaffUser, audit_view, role_required, signed_in_staff
 from bot.console.roster_rights import roster_rights
-from bot.console.views.participants import _visible
+from bot.console.views.participants import visible_participant
 from bot.models import Counselor, Group, Participant
 from bot.program import LANGUAGES
 from bot.runtime import current
@@ -89,7 +89,7 @@ def participant_new():
 def _reachable(s, staff: StaffUser, participant_id: int, need: str) -> Participant:
     """The participant when `staff` may do `need` (a RosterRights field); 404 outside their
     reach, 403 when they see the person but may not make this change."""
-    person = _visible(s, staff, participant_id)
+    person = visible_participant(s, staff, participant_id)
     if not getattr(roster_rights(staff, person), need):
         abort(403)
     return person
@@ -99,7 +99,7 @@ def _edit_page(participant_id: int, *, error: str | None = None, form: dict | No
     staff = signed_in_staff()
     rt = current()
     with rt.Session() as s, s.begin():
-        person = _visible(s, staff, participant_id)
+        person = visible_participant(s, staff, participant_id)
         rights = roster_rights(staff, person)
         if not rights.any:
             abort(403)
