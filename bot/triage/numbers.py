@@ -59,18 +59,31 @@ def _value(token: str, rules: TriageRules) -> int:
 
 
 @functools.lru_cache(maxsize=16)
-def _spoken_regexes(rules: TriageRules) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _spoken_regexes(
+    rules: TriageRules,
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     words = "|".join(sorted(map(re.escape, rules.numbers), key=len, reverse=True))
     number = r"\d{1,2}" + (f"|{words}" if words else "")
     ish = re.compile(rf"(?<!\w)({words or '(?!)'})\s?ish(?!\w)")
     correction = re.compile(rf"(?<![\w.])(?:{number})\s*{_CORRECTION}(?P<last>{number})(?![\w.])")
-    return ish, correction
+    # "cinco o seis", "one or two": a range in words, read like "5 or 6" (the higher number).
+    word = words or "(?!)"
+    spoken_range = re.compile(
+        rf"(?<![\w.])(?P<low>{word})\s*(?:-|to|or|o|u)\s*(?P<high>{word})(?![\w.])"
+    )
+    return ish, correction, spoken_range
 
 
 def _spoken(text: str, rules: TriageRules) -> str:
     """Read "sevenish" as "seven" and a corrected rating ("5, no, 6") as its last number."""
-    ish, correction = _spoken_regexes(rules)
+    ish, correction, spoken_range = _spoken_regexes(rules)
     text = _NUMBER_ALONE.sub("", ish.sub(r"\1", text))
+
+    def in_digits(m: re.Match[str]) -> str:
+        low, high = rules.numbers[m.group("low")], rules.numbers[m.group("high")]
+        return f"{low} or {high}" if 0 < high - low <= 3 else m.group(0)
+
+    text = spoken_range.sub(in_digits, text)
     return correction.sub(lambda m: m.group("last"), text)
 
 
