@@ -140,9 +140,12 @@ def test_screening_band_sits_between_two_thresholds() -> None:
 def test_model_lowers_only_weak_rule_hits() -> None:
     lowering = _rules(enabled=True, crisis_threshold=1.0, urgent_threshold=1.0,
                       lower_threshold=0.999999)
-    weak = triage("im at the bar... the salad bar", rules=lowering)  # a rule hit, not explicit
+    weak = triage("im dying inside this meeting", rules=lowering)  # a rule hit, not explicit
     assert weak.level == "concern"
     assert "lowered to concern: the model reads it as routine" in weak.reasons
+    # a use report or a plan to use is never lowered by the model
+    assert triage("im at the bar... the salad bar", rules=lowering).level == "urgent"
+    assert triage("planning to drink after work", rules=lowering).level == "urgent"
     assert triage("i want to kill myself", rules=lowering).level == "crisis"  # explicit
     assert triage("10", expect="craving", rules=lowering).level == "urgent"  # a number
     # the packaged threshold keeps a plain use report urgent

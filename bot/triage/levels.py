@@ -184,6 +184,7 @@ def triage(
             and not raised
             and expect is None
             and craving is None
+            and not names & _USE_CATEGORIES
             and model.serious < rules.model.lower_threshold
         ):
             context = (_MODEL_LOWERS, True)

@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from bot.triage.matching import Prepared, contains
 from bot.triage.rules import TriageRules
 
-_RANGE = re.compile(r"(?<![\w.$#:/-])(\d{1,2})\s*(?:-|to|or|o|y|a)\s*(\d{1,2})(?![\w:/.-])")
+_RANGE = re.compile(r"(?<![\w.$#:/-])(\d{1,2})\s*(?:-|to|or|o|y|a|,)\s*(\d{1,2})(?![\w:/.-])")
+# "4 yesterday but 6 today": the number said for now is the answer.
+_NOW = re.compile(
+    r"(?<![\w.$#:/-])(\d{1,2})\s+(?:today|now|right now|tonight|rn|currently|atm|ahora|hoy)(?!\w)"
+)
 _FROM_TO = re.compile(
     r"(?<!\w)(?:(?:from|de)\s+(\d{1,2})\s+(?:to|a)|(?:between|entre)\s+(\d{1,2})\s+(?:and|y))"
     r"\s+(\d{1,2})(?![\w:/.-])"
@@ -59,18 +63,31 @@ def _value(token: str, rules: TriageRules) -> int:
 
 
 @functools.lru_cache(maxsize=16)
-def _spoken_regexes(rules: TriageRules) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _spoken_regexes(
+    rules: TriageRules,
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     words = "|".join(sorted(map(re.escape, rules.numbers), key=len, reverse=True))
     number = r"\d{1,2}" + (f"|{words}" if words else "")
     ish = re.compile(rf"(?<!\w)({words or '(?!)'})\s?ish(?!\w)")
     correction = re.compile(rf"(?<![\w.])(?:{number})\s*{_CORRECTION}(?P<last>{number})(?![\w.])")
-    return ish, correction
+    # "cinco o seis", "one or two": a range in words, read like "5 or 6" (the higher number).
+    word = words or "(?!)"
+    spoken_range = re.compile(
+        rf"(?<![\w.])(?P<low>{word})\s*(?:-|to|or|o|u|,)\s*(?P<high>{word})(?![\w.])"
+    )
+    return ish, correction, spoken_range
 
 
 def _spoken(text: str, rules: TriageRules) -> str:
     """Read "sevenish" as "seven" and a corrected rating ("5, no, 6") as its last number."""
-    ish, correction = _spoken_regexes(rules)
+    ish, correction, spoken_range = _spoken_regexes(rules)
     text = _NUMBER_ALONE.sub("", ish.sub(r"\1", text))
+
+    def in_digits(m: re.Match[str]) -> str:
+        low, high = rules.numbers[m.group("low")], rules.numbers[m.group("high")]
+        return f"{low} or {high}" if 0 < high - low <= 3 else m.group(0)
+
+    text = spoken_range.sub(in_digits, text)
     return correction.sub(lambda m: m.group("last"), text)
 
 
@@ -149,6 +166,9 @@ def craving_in(prepared: Prepared, rules: TriageRules, *, expect_craving: bool) 
         numbers = find_numbers(text, rules)
         if numbers:
             rated = [n for n in numbers if n.out_of_ten]
+            now = _NOW.search(text)
+            if not rated and len(numbers) > 1 and now is not None:
+                return next((n.value for n in numbers if n.start == now.start(1)), numbers[0].value)
             return (rated or numbers)[0].value
         if _zero_answer(text, rules):
             return 0

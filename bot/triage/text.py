@@ -16,6 +16,7 @@ _INVISIBLE = dict.fromkeys(
     ),
     None,
 )
+_INVISIBLE[ord("\U0001f51f")] = " 10 "  # the keycap ten emoji; 0-9 keycaps keep their digit
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 
 _CONTROL = re.compile(r"[\x01-\x08\x0b-\x1f\x7f]")
