@@ -48,7 +48,6 @@ from sqlalchemy.orm import Session  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bot.models import Base, Counselor, MessageLog, Participant  # noqa: E402
-from tests.bench.bench_webhook_floor import FLOOR_TABLE_SQL  # noqa: E402
 from tests.bench.pg_schema import drop_schema, free_port, make_schema  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://root@/test?host=/var/run/postgresql"
@@ -58,6 +57,15 @@ AUTH_TOKEN = "bench-token-" + "0" * 20
 PARTICIPANT_BODIES = ["thanks", "ok see you then", "running a bit late", "hi", "sounds good",
                       "what time is group again?", "got it 👍", "ok"]
 UNKNOWN_BODIES = ["hi", "who is this?", "hello", "wrong number"]
+# The durable floor's table (bench_webhook_floor.py); created here, before it is served.
+FLOOR_TABLE_SQL = """
+CREATE TABLE IF NOT EXISTS bench_floor_inbound (
+    id BIGSERIAL PRIMARY KEY,
+    message_sid VARCHAR(64) NOT NULL UNIQUE,
+    from_phone VARCHAR(32) NOT NULL,
+    body TEXT NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL
+)"""
 LUA = """
 local lines, n, i = {}, 0, 0
 local path = "%(path)s"
@@ -154,14 +162,16 @@ class Server:
         env = {**self.env, "PUBLIC_BASE_URL": self.base}
         self.proc = subprocess.Popen(self.command(), env=env, cwd=ROOT,
                                      stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        import urllib.error
         import urllib.request
 
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return self
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1):
+                    return self
+            except urllib.error.HTTPError:  # the bot's 503 "no clock pass yet": it is serving
+                return self
             except OSError:
                 time.sleep(0.2)
         raise SystemExit(f"server {self.app_spec} did not start; see {self.log}")

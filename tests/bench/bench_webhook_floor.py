@@ -4,8 +4,8 @@ Checks the X-Twilio-Signature (twilio's RequestValidator), stores the text with 
 a small table on the bot's PostgreSQL schema, commits, and answers empty TwiML. Nothing a real
 bot can skip, so "iopbot / floor" says how much its own work costs. Served by the same gunicorn
 command line as the bot (`--chdir tests/bench bench_webhook_floor:app`); the benchmark creates
-the table (FLOOR_TABLE_SQL) before starting it. Reads DATABASE_URL, TWILIO_AUTH_TOKEN and
-PUBLIC_BASE_URL from the environment, as the bot does.
+the table (bench_webhook.FLOOR_TABLE_SQL) before starting it. Reads DATABASE_URL,
+TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL from the environment, as the bot does.
 """
 
 from __future__ import annotations
@@ -18,14 +18,6 @@ from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-FLOOR_TABLE_SQL = """
-CREATE TABLE IF NOT EXISTS bench_floor_inbound (
-    id BIGSERIAL PRIMARY KEY,
-    message_sid VARCHAR(64) NOT NULL UNIQUE,
-    from_phone VARCHAR(32) NOT NULL,
-    body TEXT NOT NULL,
-    received_at TIMESTAMPTZ NOT NULL
-)"""
 INSERT = text("INSERT INTO bench_floor_inbound (message_sid, from_phone, body, received_at) "
               "VALUES (:sid, :sender, :body, :at)")
 
