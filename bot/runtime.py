@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from sqlalchemy import Engine
@@ -14,9 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.program import Program
 from bot.senders.base import Transport
 from bot.settings import Settings
-
-if TYPE_CHECKING:  # imported on first use: a CLI command that triages nothing never loads them
-    from bot.triage.rules import LazyRules, TriageRules
+from bot.triage.rules import LazyRules, TriageRules
 
 
 def system_clock() -> datetime:
@@ -60,8 +57,6 @@ class Runtime:
 
 def rules_of(program: Program) -> LazyRules:
     """The program's triage rules, ready to compile on first use."""
-    from bot.triage.rules import LazyRules
-
     return LazyRules(program.triage, str(program.triage_rules_path or "packaged triage.yaml"))
 
 
