@@ -14,7 +14,6 @@ from bot.program import Program, load_program
 from bot.runtime import Runtime, rules_of, system_clock
 from bot.senders import Transport, build_transport
 from bot.settings import Settings, SettingsError
-from handlers.signature import check_webhook_signing
 
 
 def warm(runtime: Runtime) -> None:
@@ -54,14 +53,22 @@ def build_runtime(
     )
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
-    """Create the web app. No scheduler starts here: the clock is its own process."""
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, web: bool = True
+) -> Flask:
+    """Create the web app. No scheduler starts here: the clock is its own process.
+
+    `web=False` leaves out the webhook and the console (their routes, and the imports behind
+    them): the app a CLI command that serves nothing runs in.
+    """
     served = settings is None and runtime is None  # gunicorn 'bot.app:create_app()'
     if runtime is None:
         try:
             runtime = build_runtime(settings or Settings.from_env())
             warm(runtime)  # read and compile everything before serving
             if served:
+                from handlers.signature import check_webhook_signing
+
                 configure_logging(runtime.settings.log_level)
                 check_webhook_signing(runtime.settings)
         except SettingsError as exc:
@@ -74,11 +81,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     configure_logging(runtime.settings.log_level)
     runtime.init_app(app)
 
-    import handlers
-    from bot import cli, console
+    from bot import cli
 
-    handlers.init_app(app)
-    console.init_app(app)
+    if web:
+        import handlers
+        from bot import console
+
+        handlers.init_app(app)
+        console.init_app(app)
     cli.init_app(app)
     return app
 

@@ -4,7 +4,9 @@ The webhook commits a page's outbox row with the text that caused it, then hands
 to this process's page sender and answers Twilio at once: a web worker never waits on Twilio.
 A few daemon threads per process (started on first use, so after gunicorn forks) send the rows
 with the same row claims as every sender, so a page the clock claims first is not sent twice,
-and a page this process never got to stays pending for the clock's next pass.
+and a page this process never got to stays pending for the clock's next pass. Each row is its
+own job: a crisis's pages (the participant's counselor and whoever is on call) go out at the
+same time on different threads, not one after the other.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ THREADS = 4  # pages in flight per web process; a slow Twilio holds one thread p
 
 
 class PageSender:
-    """A queue of page batches and the threads that send them."""
+    """A queue of pages and the threads that send them, one page per job."""
 
     def __init__(self, threads: int = THREADS) -> None:
         self.pid = os.getpid()
@@ -31,8 +33,9 @@ class PageSender:
             threading.Thread(target=self._run, name=f"pages-{n}", daemon=True).start()
 
     def submit(self, runtime: Runtime, ids: list[int]) -> None:
-        """Queue `ids` for sending now; returns at once."""
-        self.queue.put((runtime, list(ids)))
+        """Queue each of `ids` as its own job, so they are sent in parallel; returns at once."""
+        for page_id in dict.fromkeys(ids):
+            self.queue.put((runtime, [page_id]))
 
     def wait_idle(self) -> None:
         """Block until every queued batch was handled (tests, and an orderly shutdown)."""

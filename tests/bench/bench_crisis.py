@@ -1,12 +1,15 @@
-"""Crisis page latency with real processes: webhook POST -> counselor page accepted by Twilio.
+"""Crisis page latency with real processes: webhook POST -> both pages accepted by Twilio.
 
 Starts, as separate processes, the fake Twilio (tests/twilio_fake.py), the web app under
 gunicorn (`iopbot web`) and the clock (`iopbot scheduler`, small IOPBOT_TICK_SECONDS), all on a
-fresh PostgreSQL schema; sends N signed crisis texts, and polls the fake's Messages list to see
-when each participant's counselor page was accepted. Run on demand:
+fresh PostgreSQL schema; sends N signed crisis texts, `--concurrency` of them in flight at a time,
+and polls the fake's Messages list to see when each text's pages were accepted: the assigned
+counselor's, and the time until BOTH (assigned counselor and on-call) were (target: p99 < 500 ms
+with 4 in flight). Run on demand:
 
     .venv/bin/python tests/bench/bench_crisis.py [--messages 200] [--concurrency 4]
-        [--workers 4] [--database postgresql+psycopg://root@/test?host=/var/run/postgresql]
+        [--workers 4] [--twilio-latency-ms 0]
+        [--database postgresql+psycopg://root@/test?host=/var/run/postgresql]
 """
 
 from __future__ import annotations
@@ -100,8 +103,13 @@ class Poller(threading.Thread):
             # Newest first: read pages of 50 only until one holds a message already seen, so
             # polling stays cheap and does not steal CPU from the processes being measured.
             for number in range(1000):
-                page = http.get(self.url, params={"PageSize": 50, "Page": number},
-                                auth=self.auth).json()
+                try:
+                    page = http.get(self.url, params={"PageSize": 50, "Page": number},
+                                    auth=self.auth).json()
+                except requests.RequestException:
+                    if self.stop.is_set():
+                        return  # the fake Twilio is being stopped
+                    raise
                 now = time.perf_counter()
                 fresh = [m for m in page["messages"] if m["sid"] not in known]
                 for m in fresh:
@@ -129,6 +137,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--tick", type=float, default=0.5, help="IOPBOT_TICK_SECONDS")
     parser.add_argument("--poll-ms", type=float, default=10.0)
+    parser.add_argument("--twilio-latency-ms", type=float, default=0.0,
+                        help="the fake Twilio answers each request this much later (real "
+                             "Twilio takes ~100-300 ms)")
     parser.add_argument("--database", default=os.environ.get("IOPBOT_BENCH_DATABASE_URL",
                                                              DEFAULT_DB))
     args = parser.parse_args()
@@ -141,7 +152,8 @@ def main() -> None:
         phones, counselor_phone, on_call_phone = seed(url, args.messages)
         fake = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "twilio_fake.py"), "--port", "0",
-             "--account-sid", sid, "--auth-token", token],
+             "--account-sid", sid, "--auth-token", token,
+             "--latency-ms", str(args.twilio_latency_ms)],
             stdout=subprocess.PIPE, text=True)
         children.append(fake)
         twilio_base = fake.stdout.readline().strip()
@@ -183,6 +195,7 @@ def main() -> None:
         while not wanted <= poller.seen.keys() and time.monotonic() < deadline:
             time.sleep(0.05)
         poller.stop.set()
+        poller.join(timeout=5)
         elapsed = time.perf_counter() - started
         seen = poller.seen
         assigned = [seen[(i, counselor_phone)] - sent_at[i] for i in range(args.messages)
@@ -190,12 +203,24 @@ def main() -> None:
         both = [max(seen[(i, counselor_phone)], seen[(i, on_call_phone)]) - sent_at[i]
                 for i in range(args.messages) if {(i, counselor_phone), (i, on_call_phone)}
                 <= seen.keys()]
+        # What the page sender adds once the webhook has answered (the pages leave after that).
+        after_answer = [max(seen[(i, counselor_phone)], seen[(i, on_call_phone)])
+                        - sent_at[i] - answered[i] for i in range(args.messages)
+                        if {(i, counselor_phone), (i, on_call_phone)} <= seen.keys()]
+        # How long the later of a text's two pages came after the earlier one (~0 when they are
+        # sent at the same time, ~one Twilio round trip when one waits for the other).
+        gap = [abs(seen[(i, counselor_phone)] - seen[(i, on_call_phone)])
+               for i in range(args.messages)
+               if {(i, counselor_phone), (i, on_call_phone)} <= seen.keys()]
         print(f"messages: {args.messages}, concurrency: {args.concurrency}, gunicorn workers: "
               f"{args.workers}, tick: {args.tick}s, poll: {args.poll_ms:g} ms, "
+              f"fake Twilio latency: {args.twilio_latency_ms:g} ms, "
               f"wall: {elapsed:.1f}s")
         for name, values in (("webhook answered (TwiML back)", list(answered.values())),
                              ("assigned counselor page", assigned),
-                             ("both pages (assigned + on-call)", both)):
+                             ("both pages (assigned + on-call)", both),
+                             ("both pages, after the webhook answered", after_answer),
+                             ("second page after the first", gap)):
             if not values:
                 print(f"{name}: none arrived")
                 continue

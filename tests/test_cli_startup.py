@@ -1,0 +1,122 @@
+"""`iopbot` imports a command only when it runs; `--help` lists them all without importing any."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import COMMANDS, all_commands, build_group, script_info
+
+IOPBOT = Path(sys.executable).parent / "iopbot"
+# What `--help` must not import: a command module, the web stack, the database layer, Twilio,
+# the triage rules.
+HEAVY = ("bot.cli.people", "bot.cli.triage_cmd", "bot.models", "bot.triage", "bot.triage.rules",
+         "flask", "sqlalchemy", "twilio", "handlers", "bot.console")
+PROBE = """
+import sys
+from bot.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print("EXIT", code)
+print("LOADED", " ".join(sorted(sys.modules)))
+"""
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    """Run `iopbot args` in a fresh interpreter; (exit code, stdout + stderr, modules imported)."""
+    result = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True,
+                            text=True, timeout=120, env=env, cwd=cwd)
+    lines = result.stdout.splitlines()
+    assert lines[-2].startswith("EXIT "), result.stdout + result.stderr
+    output = "\n".join(lines[:-2]) + result.stderr
+    return int(lines[-2].split()[1] or 0), output, set(lines[-1].split()[1:])
+
+
+def eager_group() -> click.Group:
+    """The group as it was before: every command imported and added up front."""
+    group = build_group()
+    plain = click.Group(name=group.name, help=group.help, params=group.params)
+    for command in all_commands():
+        plain.add_command(command)
+    return plain
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], []])
+def test_help_and_version_import_no_command(args):
+    code, output, loaded = run_cli(*args)
+    assert code in (0, 2)  # no arguments: click shows the help (exit 2 on click >= 8.2)
+    assert "iopbot" in output
+    assert not {name for name in loaded if name.startswith(HEAVY)}, sorted(
+        name for name in loaded if name.startswith(HEAVY))
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_help_lists_the_same_commands_and_help_as_the_imported_ones(width):
+    lazy = CliRunner().invoke(build_group(), ["--help"], prog_name="iopbot", terminal_width=width)
+    eager = CliRunner().invoke(eager_group(), ["--help"], prog_name="iopbot",
+                               terminal_width=width)
+    assert lazy.exit_code == eager.exit_code == 0
+    assert lazy.output == eager.output
+    assert "participant" in lazy.output and "triage" in lazy.output
+
+
+def test_the_table_names_each_command_and_keeps_its_help():
+    for name, entry in COMMANDS.items():
+        command = entry.load()
+        assert command.name == name
+        stored = click.Command(name, help=entry.help)
+        for limit in (30, 45, 1000):
+            assert stored.get_short_help_str(limit) == command.get_short_help_str(limit), name
+
+
+@pytest.mark.parametrize(("group", "verbs"), [
+    ("participant", {"add", "list", "discharge", "update", "pause", "resume", "readmit",
+                     "import"}),
+    ("counselor", {"add", "list", "update", "deactivate"}),
+])
+def test_a_group_has_the_subcommands_other_modules_add_to_it(group, verbs):
+    code, output, loaded = run_cli(group, "--help")  # a fresh process: nothing imported before
+    assert code == 0, output
+    listed = {line.split()[0] for line in output.split("Commands:")[1].splitlines()
+              if line.startswith("  ")}
+    assert listed == verbs
+    assert "bot.cli.triage_cmd" not in loaded and "bot.cli.staff_cmds" not in loaded
+
+
+def test_a_command_that_serves_nothing_runs_without_the_web_stack(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IOPBOT_", "TWILIO_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", IOPBOT_TRANSPORT="console")
+    code, output, _ = run_cli("db", "upgrade", env=env, cwd=tmp_path)
+    assert code == 0, output
+    code, output, loaded = run_cli("oncall", "show", env=env, cwd=tmp_path)
+    assert code == 0, output
+    assert "on call now" in output
+    assert not {n for n in loaded if n.startswith(("handlers", "bot.console", "twilio"))}
+    assert "bot.cli.staff_cmds" not in loaded
+
+
+def test_only_serving_commands_get_the_webhook_and_console_routes(monkeypatch, tmp_path):
+    for key in list(os.environ):
+        if key.startswith(("IOPBOT_", "TWILIO_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'routes.db'}")
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    cli_app = script_info(web=False).load_app()
+    web_app = script_info(web=True).load_app()
+    cli_routes = {rule.rule for rule in cli_app.url_map.iter_rules()}
+    web_routes = {rule.rule for rule in web_app.url_map.iter_rules()}
+    assert "/twilio/messages" in web_routes and "/twilio/messages" not in cli_routes
+    assert not any(route.startswith("/console") for route in cli_routes)
+    assert set(cli_app.cli.list_commands(None)) == set(COMMANDS)
+    for app in (cli_app, web_app):
+        app.extensions["iopbot"].engine.dispose()
