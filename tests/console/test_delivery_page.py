@@ -75,7 +75,8 @@ def test_account_error_banner_until_marked_fixed(boss, console_client, db_sessio
     for client, path in ((boss, "/console/oncall"), (boss, "/console/counselors"),
                          (admin, "/console/account"), (admin, "/console/staff")):
         html = client.get(path).get_data(as_text=True)
-        assert BANNER in html and "Twilio account error 30034" in html, path
+        assert BANNER in html, path
+        assert "Twilio account error 30034 (unregistered 10DLC sender)" in html, path
     assert BANNER not in counselor.get("/console/alerts").get_data(as_text=True)
 
     page = boss.get("/console/delivery").get_data(as_text=True)
@@ -110,7 +111,7 @@ def test_roles_and_csrf(console_client, boss, db_session, runtime):
     assert boss.post("/console/delivery/account/20003/clear").status_code == 400
     assert db_session.get(AccountProblem, 20003).cleared_at is None
     html = boss.get("/console/delivery").get_data(as_text=True)
-    assert "bad credentials" in html and "TWILIO_AUTH_TOKEN" in html
+    assert "Twilio error 20003 · bad credentials" in html and "TWILIO_AUTH_TOKEN" in html
     admin = console_client(role="admin", totp_secret=TOTP)
     assert admin.post_form("/console/delivery/account/20003/clear").status_code == 302
     assert db_session.get(AccountProblem, 20003).cleared_at is not None

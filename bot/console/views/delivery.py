@@ -24,6 +24,11 @@ FLAGS = {
     "unknown_handset": "unknown handset", "carrier_filtered": "blocked by the carrier",
     "whatsapp_template_needed": "WhatsApp: outside the 24-hour window",
 }
+# The account-level reasons (bot.services.delivery.ACCOUNT_ERRORS), in words.
+REASONS = {
+    "bad_credentials": "bad credentials", "unregistered_10dlc": "unregistered 10DLC sender",
+    "unverified_toll_free": "unverified toll-free sender",
+}
 # What to do about an account-level error.
 FIXES = {
     20003: "Twilio refused the account credentials. Check TWILIO_ACCOUNT_SID and "
@@ -46,7 +51,7 @@ def delivery():
         ids = participant_ids(s, phones)
         audit_views(s, staff, ids.values())
     return render_template("console/delivery.html", found=found, ids=ids, flags=FLAGS,
-                           fixes=FIXES)
+                           fixes=FIXES, reasons=REASONS)
 
 
 def participant_ids(s: Session, phones: set[str]) -> dict[str, int]:
@@ -84,13 +89,14 @@ def _read_account_problems() -> None:
     if staff is None or staff.role not in ROLES:
         return
     with current().Session() as s:
-        g.account_problems = list(s.execute(select(AccountProblem.code, AccountProblem.reason)
-                                            .where(AccountProblem.cleared_at.is_(None))
-                                            .order_by(AccountProblem.code)).all())
+        rows = s.execute(select(AccountProblem.code, AccountProblem.reason)
+                         .where(AccountProblem.cleared_at.is_(None))
+                         .order_by(AccountProblem.code)).all()
+    g.account_problems = [(code, REASONS.get(reason, reason)) for code, reason in rows]
 
 
 def account_problems() -> list[tuple[int, str]]:
-    """(code, reason) of each account-level error not yet marked fixed, for the banner."""
+    """(code, reason in words) of each account-level error not yet fixed, for the banner."""
     return g.get("account_problems", [])
 
 
