@@ -26,7 +26,7 @@ def counselor_update(phone: str, name: str | None, new_phone: str | None,
     with transaction() as session:
         counselor = find_counselor(session, phone, region=region())
         changes = update_counselor(session, counselor, runtime().now(), name=name,
-                                   phone=new_phone, supervisor=supervisor)
+                                   phone=new_phone, supervisor=supervisor, region=region())
         click.echo(f"counselor {counselor.id} updated: {', '.join(changes) or 'nothing'}")
 
 

@@ -31,6 +31,7 @@ def find_counselor(
 def update_counselor(
     session: Session, counselor: Counselor, now: datetime, *, name: str | None = None,
     phone: str | None = None, supervisor: bool | None = None, actor: str = "staff:cli",
+    region: str = "US",
 ) -> list[str]:
     """Change a counselor's name, phone or supervisor role; returns what changed."""
     changes = []
@@ -38,7 +39,7 @@ def update_counselor(
         counselor.name = _name(name, "counselor")
         changes.append("name")
     if phone is not None:
-        number = _phone(phone, "--phone")
+        number = _phone(phone, "--phone", region)
         if number != counselor.phone:
             if used := _phone_in_use(session, number):
                 raise EnrolmentError(f"{number} is already enrolled as {used}")

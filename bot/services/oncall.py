@@ -129,6 +129,13 @@ class RotaLine:
     when: str
     counselor: str
     phone: str
+    # The raw values behind `when`, for pages that show them in the clinic's time zone.
+    weekday: int | None = None
+    starts: str | None = None
+    ends: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    note: str | None = None
 
 
 def rota(session: Session, now: datetime) -> list[RotaLine]:
@@ -140,14 +147,16 @@ def rota(session: Session, now: datetime) -> list[RotaLine]:
     for shift, c in rows:
         lines.append(RotaLine("shift", shift.id,
                               f"{WEEKDAYS[shift.weekday]} {shift.starts}-{shift.ends}",
-                              c.name, c.phone))
+                              c.name, c.phone, weekday=shift.weekday, starts=shift.starts,
+                              ends=shift.ends))
     rows = session.execute(select(OnCallOverride, Counselor).join(
         Counselor, OnCallOverride.counselor_id == Counselor.id).where(
         OnCallOverride.ends_at > now).order_by(OnCallOverride.starts_at, OnCallOverride.id))
     for over, c in rows:
         lines.append(RotaLine("override", over.id,
                               f"{over.starts_at:%Y-%m-%dT%H:%MZ} to {over.ends_at:%Y-%m-%dT%H:%MZ}",
-                              c.name, c.phone))
+                              c.name, c.phone, starts_at=over.starts_at, ends_at=over.ends_at,
+                              note=over.note))
     return lines
 
 

@@ -55,6 +55,7 @@ def add_counselor(
     now: datetime,
     supervisor: bool = False,
     region: str = "US",
+    actor: str = "system",
 ) -> Counselor:
     """Enrol a counselor."""
     name = _name(name, "counselor")
@@ -67,7 +68,8 @@ def add_counselor(
     session.add(counselor)
     session.flush()
     audit.record(
-        session, "counselor.added", now=now, subject_type="counselor", subject_id=counselor.id
+        session, "counselor.added", now=now, actor=actor, subject_type="counselor",
+        subject_id=counselor.id,
     )
     return counselor
 
