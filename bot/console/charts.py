@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH, LEFT, RIGHT, TOP, PLOT_H = 720, 48, 16, 44, 170
+WIDTH, LEFT, RIGHT, TOP, PLOT_H = 720, 60, 16, 44, 170
 HEIGHT = TOP + PLOT_H + 40
 MIN_LABELLED_BAR = 13  # narrower bars keep their number in the tooltip and the table only
 
@@ -23,7 +23,6 @@ STYLES = {
     "dots": ("#33527a", '<circle cx="3" cy="3" r="1.4" fill="{c}"/>'),
     "cross": ("#9c1f1f", '<path d="M0,0 l6,6 M6,0 l-6,6" stroke="{c}" stroke-width="1.2"/>'),
 }
-MARKS = {"solid": "■", "hatch": "▨", "dots": "⁘", "cross": "▩"}
 
 
 @dataclass(frozen=True)
@@ -52,16 +51,14 @@ def _defs(series: Sequence[Series], chart_id: str) -> str:
 
 
 def _nice_max(top: float) -> float:
-    """A round axis maximum at or above `top` (1, 2, 5 x 10^n)."""
-    if top <= 0:
-        return 1
+    """A round axis maximum at or above `top` whose half is a whole number too (2, 4, 6, 10
+    times a power of ten), so count axes never show "0.5"."""
     step = 1.0
-    while step * 10 < top:
+    while True:
+        for m in (2, 4, 6, 10):
+            if m * step >= top:
+                return m * step
         step *= 10
-    for m in (1, 2, 5, 10):
-        if m * step >= top:
-            return m * step
-    return 10 * step
 
 
 def _summary(labels: Sequence[str], series: Sequence[Series],
@@ -142,7 +139,3 @@ def bar_chart(
     out.append("</svg>")
     return "\n".join(out)
 
-
-def legend(series: Sequence[Series]) -> list[tuple[str, str]]:
-    """(mark, name) per series, for a text legend next to the chart."""
-    return [(MARKS[s.style], s.name) for s in series]

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from bot import audit
 from bot.console import bp
 from bot.console.auth import role_required, signed_in_staff
-from bot.console.charts import Series, bar_chart, legend
+from bot.console.charts import Series, bar_chart
 from bot.rules.timing import local_date
 from bot.runtime import current
 from bot.services.exports import ExportError, period
@@ -26,11 +26,13 @@ def _pct(v: float) -> str:
 
 
 def _minutes(v: float) -> str:
+    if v == 0:
+        return "0 min"
     return f"{v:.0f} min" if v >= 10 else f"{v:.1f} min"
 
 
 def _charts(weeks: list[Week]) -> list[dict]:
-    """The report's four charts, each an SVG and its text legend."""
+    """The report's four charts: an id, a title and the SVG (its legend is inside)."""
     labels = [f"{w.starts:%b} {w.starts.day}" for w in weeks]
     specs = [
         ("rates", "Check-in response and group attendance, by week",
@@ -49,9 +51,9 @@ def _charts(weeks: list[Week]) -> list[dict]:
          [Series("Active participants", [w.active_participants for w in weeks], "solid")],
          {"axis": "participants"}),
     ]
-    return [{"id": chart_id, "svg": Markup(bar_chart(labels, series, title=title,
-                                                     chart_id=chart_id, **options)),
-             "legend": legend(series)}
+    return [{"id": chart_id, "title": title,
+             "svg": Markup(bar_chart(labels, series, title=title, chart_id=chart_id,
+                                     **options))}
             for chart_id, title, series, options in specs]
 
 
