@@ -93,6 +93,8 @@ class CheckIn(Base):
     __table_args__ = (
         UniqueConstraint("participant_id", "local_date"),
         Index("ix_checkins_open", "participant_id", "closes_at"),
+        # The weekly report counts asked and answered per day from this index alone.
+        Index("ix_checkins_day", "local_date", postgresql_include=["answered_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,7 +132,11 @@ class Attendance(Base):
     """Whether a participant was at a session, as marked by staff."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("session_id", "participant_id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "participant_id"),
+        # The weekly report counts present and marked per session from this index alone.
+        Index("ix_attendance_session", "session_id", postgresql_include=["present"]),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))

@@ -167,18 +167,24 @@ EXPORTS: dict[str, Callable[[Session, Period], Rows]] = {
 }
 
 
-def write_export(session: Session, kind: str, p: Period, out: TextIO, *, now: datetime,
-                 actor: str = "staff:cli") -> int:
-    """Write export `kind` for period `p` as CSV to `out`; audited. Returns the row count."""
-    if kind not in EXPORTS:
-        raise ExportError(f"unknown export {kind!r}: one of {', '.join(EXPORTS)}")
-    header, rows = EXPORTS[kind](session, p)
+def write_rows(out: TextIO, header: list[str], rows: Iterable[list]) -> int:
+    """Write a header and rows as CSV (cells defused for spreadsheets); returns the row count."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     count = 0
     for row in rows:
         writer.writerow([_cell(v) for v in row])
         count += 1
-    audit.record(session, "export.written", now=now, actor=actor, export=kind,
-                 first=p.first.isoformat(), last=p.last.isoformat(), rows=count)
+    return count
+
+
+def write_export(session: Session, kind: str, p: Period, out: TextIO, *, now: datetime,
+                 actor: str = "staff:cli", staff_id: int | None = None) -> int:
+    """Write export `kind` for period `p` as CSV to `out`; audited. Returns the row count."""
+    if kind not in EXPORTS:
+        raise ExportError(f"unknown export {kind!r}: one of {', '.join(EXPORTS)}")
+    header, rows = EXPORTS[kind](session, p)
+    count = write_rows(out, header, rows)
+    audit.record(session, "export.written", now=now, actor=actor, staff_id=staff_id,
+                 export=kind, first=p.first.isoformat(), last=p.last.isoformat(), rows=count)
     return count

@@ -195,7 +195,8 @@ def _enrol_all(session: Session, program: Program, forms: list[Enrolment],
 
 
 def import_file(session: Session, program: Program, text: str, now: datetime, *,
-                dry_run: bool = False, actor: str = "staff:cli") -> ImportReport:
+                dry_run: bool = False, actor: str = "staff:cli",
+                staff_id: int | None = None) -> ImportReport:
     """Check the file; unless it has errors or this is a dry run, enrol every row.
 
     Each participant is enrolled exactly as `participant add` does (consent recorded, opt-in
@@ -206,6 +207,6 @@ def import_file(session: Session, program: Program, text: str, now: datetime, *,
         return report
     _enrol_all(session, program, [form for _line, form in report.rows], now)
     report.imported = len(report.rows)
-    audit.record(session, "participant.imported", now=now, actor=actor,
+    audit.record(session, "participant.imported", now=now, actor=actor, staff_id=staff_id,
                  subject_type="participant", rows=report.imported)
     return report

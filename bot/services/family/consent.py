@@ -78,7 +78,8 @@ def _expiry(raw: str | date | None, zone: ZoneInfo, now: datetime) -> date:
 
 
 def invite(
-    session: Session, program: Program, form: Invitation, now: datetime, actor: str
+    session: Session, program: Program, form: Invitation, now: datetime, actor: str,
+    staff_id: int | None = None,
 ) -> Invited:
     """Record a consent request and text the participant the consent with their YES code."""
     participant = find_participant(session, form.participant_phone, program.phone_region)
@@ -153,7 +154,8 @@ def invite(
         priority=PRIORITY_REPLY, participant_id=participant.id,
     )
     audit.record(session, "family.consent.requested", now=now, actor=actor,
-                 subject_type="consent", subject_id=consent.id, scopes=list(scopes),
+                 subject_type="consent", subject_id=consent.id, staff_id=staff_id,
+                 participant_id=participant.id, scopes=list(scopes),
                  expires_on=expires_on.isoformat())
     return Invited(consent, code)
 

@@ -84,24 +84,32 @@ class DisclosureLine:
     status: str  # the outbox state: sent, pending, cancelled (never reached them) ...
     sent_at: datetime | None
     body: str
+    relationship: str = ""
+    purpose: str = ""
 
 
 def accounting(
-    session: Session, participant_id: int, since: datetime | None = None
+    session: Session, participant_id: int, since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[DisclosureLine]:
-    """Every disclosure about a participant (optionally since an instant), oldest first."""
+    """Every disclosure about a participant (optionally in [since, until)), oldest first."""
     stmt = (
-        select(Disclosure, OutboxMessage.state, OutboxMessage.sent_at)
+        select(Disclosure, OutboxMessage.state, OutboxMessage.sent_at, Consent.relationship,
+               Consent.purpose)
         .join(OutboxMessage, OutboxMessage.id == Disclosure.outbox_id)
+        .join(Consent, Consent.id == Disclosure.consent_id)
         .where(Disclosure.participant_id == participant_id)
         .order_by(Disclosure.at, Disclosure.id)
     )
     if since is not None:
         stmt = stmt.where(Disclosure.at >= since)
+    if until is not None:
+        stmt = stmt.where(Disclosure.at < until)
     return [
         DisclosureLine(
             at=d.at, recipient_name=d.recipient_name, recipient_phone=d.recipient_phone,
             consent_id=d.consent_id, scope=d.scope, status=state, sent_at=sent_at, body=d.body,
+            relationship=relationship, purpose=purpose,
         )
-        for d, state, sent_at in session.execute(stmt)
+        for d, state, sent_at, relationship, purpose in session.execute(stmt)
     ]

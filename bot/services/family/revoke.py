@@ -43,7 +43,8 @@ def _end(session: Session, consent: Consent, state: str, now: datetime, reason: 
 
 
 def revoke(
-    session: Session, program: Program, consent: Consent, now: datetime, actor: str
+    session: Session, program: Program, consent: Consent, now: datetime, actor: str,
+    staff_id: int | None = None,
 ) -> Consent:
     """Revoke one consent before the next send; the family member is told only that it stopped."""
     if consent.state not in LIVE_CONSENT_STATES:
@@ -59,7 +60,8 @@ def revoke(
         )
     consent.revoked_by = actor
     audit.record(session, "family.consent.revoked", now=now, actor=actor,
-                 subject_type="consent", subject_id=consent.id)
+                 subject_type="consent", subject_id=consent.id, staff_id=staff_id,
+                 participant_id=consent.participant_id)
     return consent
 
 
