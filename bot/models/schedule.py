@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -136,6 +137,8 @@ class Attendance(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     present: Mapped[bool] = mapped_column(Boolean)
+    # Absent with notice given to staff (no alert); always False when present.
+    excused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     marked_by: Mapped[str] = mapped_column(String(80))
 

@@ -1,0 +1,26 @@
+"""console part 2, calendar: attendance can be marked excused (absent with notice, no alert)
+
+Revision ID: console2_calendar
+Revises: perf_console_indexes
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "console2_calendar"
+down_revision = "perf_console_indexes"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("attendance", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("excused", sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("attendance", schema=None) as batch_op:
+        batch_op.drop_column("excused")
