@@ -50,6 +50,7 @@ class TherapySession(Base):
 # for a conflict, and PostgreSQL's locale-aware comparison of them costs twice as much.
 KEY = String(120).with_variant(String(120, collation="C"), "postgresql")
 OPEN_STATE = "state IN ('pending', 'deferred')"
+REMINDER = "kind = 'reminder'"
 
 
 class Fire(Base):
@@ -66,6 +67,9 @@ class Fire(Base):
               sqlite_where=text(OPEN_STATE)),
         Index("ix_fires_session", "session_id", postgresql_where=text("session_id IS NOT NULL"),
               sqlite_where=text("session_id IS NOT NULL")),
+        # The console calendar counts each session's reminders by state from this alone.
+        Index("ix_fires_reminder_session", "session_id", "state",
+              postgresql_where=text(REMINDER), sqlite_where=text(REMINDER)),
         # Why a text never went (a participant's timeline): dropped fires only, so planning's
         # hot path (pending -> done) never touches it.
         Index("ix_fires_dropped", "participant_id", "decided_at",

@@ -12,17 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from bot.console.access import StaffLike, participant_scope
 from bot.models import Group, OutboxMessage, Participant
+from bot.models.messaging import OUTBOX_STATES
 from bot.models.schedule import Fire, ReminderConfirmation, TherapySession
+from bot.program import Program
 from bot.rules.timing import local_to_utc
+from bot.services.schedule.config import schedule_config
 from bot.services.schedule.weekly import weekly_rows
 
 SENT_STATES = ("sent", "replied")
 WAITING_STATES = ("pending", "sending")
+UNSENT_STATES = tuple(s for s in OUTBOX_STATES if s not in SENT_STATES)
 
 
 @dataclass
@@ -53,6 +57,7 @@ class CalendarSession:
     weekly: bool
     members: int = 0
     reminders: Reminders = field(default_factory=Reminders)
+    when: str = ""  # "18:00–21:00" in the clinic's zone (set by `by_day`)
 
     @property
     def is_group(self) -> bool:
@@ -66,13 +71,20 @@ def week_bounds(monday: date, timezone: str) -> tuple[datetime, datetime]:
     return local_to_utc(monday, time(0), tz), local_to_utc(monday + timedelta(days=7), time(0), tz)
 
 
+def reminder_lead(program: Program) -> timedelta:
+    """How long before a session its reminders can go out: the longest offset, plus slack for
+    quiet hours and clock changes."""
+    return schedule_config(program).longest_offset + timedelta(days=1)
+
+
 def meeting_ref(group_id: int, local_day: date) -> str:
     """The calendar's name for a weekly meeting the clock has not stored yet."""
     return f"g{group_id}-{local_day.isoformat()}"
 
 
 def week_sessions(
-    session: Session, staff: StaffLike, first: datetime, end: datetime, now: datetime
+    session: Session, staff: StaffLike, first: datetime, end: datetime, now: datetime,
+    lead: timedelta = timedelta(days=2),
 ) -> list[CalendarSession]:
     """Every session starting in [first, end) that `staff` may see, in start order.
 
@@ -96,7 +108,7 @@ def week_sessions(
     sizes = group_sizes(session)
     for item in shown:
         item.members = sizes.get(item.group_id, 0) if item.is_group else 1
-    add_reminders(session, {s.id: s for s in shown if s.id is not None}, first, end)
+    add_reminders(session, {s.id: s for s in shown if s.id is not None}, first, end, lead)
     return sorted(shown, key=lambda s: (s.starts_at, s.group_name or s.participant_name or ""))
 
 
@@ -138,31 +150,51 @@ def group_sizes(session: Session) -> dict[int, int]:
 
 
 def add_reminders(
-    session: Session, by_id: dict[int, CalendarSession], first: datetime, end: datetime
+    session: Session, by_id: dict[int, CalendarSession], first: datetime, end: datetime,
+    lead: timedelta,
 ) -> None:
-    """Fill in reminder counts for the stored sessions of the week (two grouped queries)."""
+    """Fill in reminder counts for the stored sessions starting in [first, end).
+
+    Three grouped queries, none of which reads every reminder's outbox row: fires by state
+    (through ix_fires_reminder_session); the few reminder texts not (yet) sent, found through
+    the outbox's state index within the time reminders for these sessions go out (`lead`: the
+    longest reminder offset, plus slack); and the answers to the reminders.
+    """
     if not by_id:
         return
     in_week = (TherapySession.starts_at >= first, TherapySession.starts_at < end)
     fires = session.execute(
-        select(Fire.session_id, Fire.state, OutboxMessage.state, func.count())
+        select(Fire.session_id, Fire.state, func.count())
         .join(TherapySession, TherapySession.id == Fire.session_id)
-        .outerjoin(OutboxMessage, OutboxMessage.dedupe_key == Fire.key)
-        .where(Fire.kind == "reminder", Fire.state.in_(("pending", "deferred", "done")),
-               *in_week)
-        .group_by(Fire.session_id, Fire.state, OutboxMessage.state)
+        .where(Fire.kind == literal_column("'reminder'"), *in_week)
+        .group_by(Fire.session_id, Fire.state)
     ).all()
-    for session_id, fire_state, outbox_state, count in fires:
+    for session_id, state, count in fires:
         item = by_id.get(session_id)
         if item is None:
             continue
-        counts = item.reminders
-        if fire_state != "done" or outbox_state in WAITING_STATES:
-            counts.queued += count
-        elif outbox_state in SENT_STATES:
-            counts.sent += count
+        if state in ("pending", "deferred"):
+            item.reminders.queued += count
+        elif state == "done":
+            item.reminders.sent += count  # less the ones still waiting or refused, below
+    unsent = session.execute(
+        select(Fire.session_id, OutboxMessage.state, func.count())
+        .join(Fire, Fire.key == OutboxMessage.dedupe_key)
+        .join(TherapySession, TherapySession.id == Fire.session_id)
+        .where(OutboxMessage.state.in_(UNSENT_STATES), OutboxMessage.kind == "reminder",
+               OutboxMessage.not_before >= first - lead, OutboxMessage.not_before < end,
+               *in_week)
+        .group_by(Fire.session_id, OutboxMessage.state)
+    ).all()
+    for session_id, state, count in unsent:
+        item = by_id.get(session_id)
+        if item is None:
+            continue
+        item.reminders.sent -= count
+        if state in WAITING_STATES:
+            item.reminders.queued += count
         else:
-            counts.not_sent += count
+            item.reminders.not_sent += count
     answers = session.execute(
         select(ReminderConfirmation.session_id, ReminderConfirmation.answer, func.count())
         .join(TherapySession, TherapySession.id == ReminderConfirmation.session_id)
@@ -182,6 +214,8 @@ def by_day(sessions: list[CalendarSession], monday: date, timezone: str) -> list
     tz = ZoneInfo(timezone)
     days: dict[date, list[CalendarSession]] = defaultdict(list)
     for item in sessions:
-        days[item.starts_at.astimezone(tz).date()].append(item)
+        local = item.starts_at.astimezone(tz)
+        item.when = f"{local:%H:%M}–{item.ends_at.astimezone(tz):%H:%M}"
+        days[local.date()].append(item)
     return [(monday + timedelta(days=n), days.get(monday + timedelta(days=n), []))
             for n in range(7)]

@@ -111,6 +111,13 @@ def test_reminder_status_counts_per_session(boss, clinic, db_session, runtime, c
     assert "✓ 1 confirmed" in friday and "✗ 1 can't make it" in friday
     saturday = page.split("Sat 28 Nov", 1)[1].split("Sun 29 Nov", 1)[0]
     assert "○ 1 queued" in saturday and "✉ 0 sent" in saturday
+    # One reminder refused by Twilio, one still waiting for the sender.
+    first, second = db_session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "reminder").order_by(OutboxMessage.id)).all()
+    first.state, second.state = "failed", "pending"
+    db_session.flush()
+    friday = html(boss.get(WEEK)).split("Fri 27 Nov", 1)[1].split("Sat 28 Nov", 1)[0]
+    assert "⚠ 1 not sent" in friday and "○ 1 queued" in friday and "✉ 0 sent" in friday
 
 
 def test_bad_week_is_400_and_admin_is_refused(boss, console_client, clinic):

@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.console import bp
-from bot.console.auth import StaffUser, audit_view, audit_views, role_required, signed_in_staff
-from bot.models import Group, Participant
+from bot.console.auth import StaffUser, audit_view, role_required, signed_in_staff
+from bot.models import AuditEvent, Group, Participant
 from bot.program import parse_timezone
-from bot.queries.calendar import by_day, week_bounds, week_sessions
+from bot.queries.calendar import by_day, reminder_lead, week_bounds, week_sessions
 from bot.rules.timing import local_to_utc
 from bot.runtime import current
 from bot.services.people import find_participant
@@ -47,13 +47,26 @@ def typed_instant(day: str, clock: str, zone: str) -> datetime:
     return local_to_utc(value.date(), value.time(), parse_timezone(zone))
 
 
+def audit_shown(s, staff: StaffUser, participant_ids) -> None:
+    """One `console.view` event per participant named on the page, as `audit_views` writes
+    them, in one INSERT (a supervisor's week can name a thousand people)."""
+    rt = current()
+    page = request.full_path.rstrip("?")[:200]
+    rows = [{"at": rt.now(), "actor": staff.actor, "action": "console.view",
+             "subject_type": "participant", "subject_id": pid, "detail": {},
+             "staff_id": staff.id, "participant_id": pid, "page": page}
+            for pid in sorted({pid for pid in participant_ids if pid is not None})]
+    if rows:
+        s.execute(insert(AuditEvent), rows)
+
+
 def week_page(s, staff: StaffUser, monday: date, *, error: str | None = None,
               form: dict | None = None, opened: str | None = None):
     """Render the week starting `monday` (optionally with a form's error and values)."""
     rt = current()
     zone = rt.program.timezone
     first, end = week_bounds(monday, zone)
-    items = week_sessions(s, staff, first, end, rt.now())
+    items = week_sessions(s, staff, first, end, rt.now(), reminder_lead(rt.program))
     groups = s.scalars(select(Group).order_by(Group.name)).all()
     caseload = []
     if staff.role == "counselor":
@@ -61,7 +74,7 @@ def week_page(s, staff: StaffUser, monday: date, *, error: str | None = None,
             Participant.counselor_id == staff.counselor_id, Participant.status != "discharged"
         ).order_by(Participant.name)).all()
     audit_view(s, staff, None, week=monday.isoformat(), shown=len(items))
-    audit_views(s, staff, [i.participant_id for i in items])
+    audit_shown(s, staff, [i.participant_id for i in items])
     today = rt.now().astimezone(ZoneInfo(zone)).date()
     return render_template(
         "console/calendar.html", days=by_day(items, monday, zone), monday=monday,

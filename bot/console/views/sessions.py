@@ -16,7 +16,7 @@ from bot.console import bp
 from bot.console.auth import StaffUser, audit_view, role_required, signed_in_staff
 from bot.console.views.calendar import typed_instant
 from bot.models import Participant
-from bot.queries.calendar import CalendarSession, add_reminders, group_sizes
+from bot.queries.calendar import CalendarSession, add_reminders, group_sizes, reminder_lead
 from bot.queries.session_detail import find_session, session_zone, store_session
 from bot.runtime import current
 from bot.services.schedule.sessions import cancel_session, move_session
@@ -49,7 +49,8 @@ def session_page(s, staff: StaffUser, item: CalendarSession, *, error: str | Non
     if item.participant_id:
         audit_view(s, staff, item.participant_id, session=item.ref)
     if item.id is not None:
-        add_reminders(s, {item.id: item}, item.starts_at, item.starts_at + timedelta(seconds=1))
+        add_reminders(s, {item.id: item}, item.starts_at, item.starts_at + timedelta(seconds=1),
+                      reminder_lead(rt.program))
     item.members = group_sizes(s).get(item.group_id, 0) if item.is_group else 1
     values = {"day": item.starts_at.astimezone(tz).date().isoformat(),
               "start": item.starts_at.astimezone(tz).strftime("%H:%M"),
