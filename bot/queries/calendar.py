@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal_column, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from bot.console.access import StaffLike, participant_scope
 from bot.models import Group, OutboxMessage, Participant
 from bot.models.messaging import OUTBOX_STATES
 from bot.models.schedule import Fire, ReminderConfirmation, TherapySession
@@ -83,33 +82,46 @@ def meeting_ref(group_id: int, local_day: date) -> str:
 
 
 def week_sessions(
-    session: Session, staff: StaffLike, first: datetime, end: datetime, now: datetime,
-    lead: timedelta = timedelta(days=2),
+    session: Session, first: datetime, end: datetime, now: datetime, lead: timedelta,
+    appointments: ColumnElement[bool] | None,
 ) -> list[CalendarSession]:
-    """Every session starting in [first, end) that `staff` may see, in start order.
-
-    Group sessions are shown to every clinical role; an appointment only to staff who may see
-    its participant (bot.console.access).
-    """
-    rows = session.execute(
-        select(TherapySession.id, TherapySession.group_id, TherapySession.participant_id,
+    """Every group session starting in [first, end), and the appointments of participants
+    matching `appointments` (a condition on Participant; None lists none), in start order."""
+    columns = [TherapySession.id, TherapySession.group_id, TherapySession.participant_id,
                TherapySession.occurrence_key, TherapySession.starts_at, TherapySession.ends_at,
-               TherapySession.location, TherapySession.status, Group.name, Participant.name)
-        .outerjoin(Group, TherapySession.group_id == Group.id)
-        .outerjoin(Participant, TherapySession.participant_id == Participant.id)
-        .where(TherapySession.starts_at >= first, TherapySession.starts_at < end,
-               or_(TherapySession.group_id.is_not(None), participant_scope(staff)))
-    ).all()
+               TherapySession.location, TherapySession.status, Group.name]
+    in_week = (TherapySession.starts_at >= first, TherapySession.starts_at < end)
+    if appointments is None:
+        stmt = (select(*columns, literal_column("NULL").label("person"))
+                .join(Group, TherapySession.group_id == Group.id).where(*in_week))
+    else:
+        stmt = (select(*columns, Participant.name)
+                .outerjoin(Group, TherapySession.group_id == Group.id)
+                .outerjoin(Participant, TherapySession.participant_id == Participant.id)
+                .where(*in_week, or_(TherapySession.group_id.is_not(None), appointments)))
     shown = [CalendarSession(
         ref=str(r[0]), id=r[0], group_id=r[1], participant_id=r[2], starts_at=r[4],
         ends_at=r[5], location=r[6], status=r[7], group_name=r[8], participant_name=r[9],
-        weekly=r[3] is not None) for r in rows]
+        weekly=r[3] is not None) for r in session.execute(stmt)]
     shown += _pattern_meetings(session, first, end, now)
     sizes = group_sizes(session)
     for item in shown:
         item.members = sizes.get(item.group_id, 0) if item.is_group else 1
     add_reminders(session, {s.id: s for s in shown if s.id is not None}, first, end, lead)
     return sorted(shown, key=lambda s: (s.starts_at, s.group_name or s.participant_name or ""))
+
+
+def appointment_days(
+    session: Session, first: datetime, end: datetime, timezone: str
+) -> dict[date, int]:
+    """How many scheduled appointments each day of [first, end) has (clinic time)."""
+    tz = ZoneInfo(timezone)
+    days: dict[date, int] = defaultdict(int)
+    for start in session.scalars(select(TherapySession.starts_at).where(
+            TherapySession.participant_id.is_not(None), TherapySession.status == "scheduled",
+            TherapySession.starts_at >= first, TherapySession.starts_at < end)):
+        days[start.astimezone(tz).date()] += 1
+    return dict(days)
 
 
 def _pattern_meetings(

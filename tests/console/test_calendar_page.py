@@ -85,6 +85,29 @@ def test_counselor_sees_groups_and_own_appointments_only(jordan, clinic, db_sess
     assert {v.participant_id for v in views} == {None, clinic["chris"].id}
 
 
+def test_a_busy_week_lists_appointments_one_counselor_at_a_time(boss, clinic, db_session,
+                                                                 monkeypatch):
+    from bot.console.views import calendar as calendar_view
+
+    add_session(db_session, participant=clinic["chris"],
+                start=datetime(2026, 11, 27, 16, tzinfo=UTC))
+    add_session(db_session, participant=clinic["dana"],
+                start=datetime(2026, 11, 27, 19, tzinfo=UTC))
+    listed = html(boss.get(WEEK))
+    assert "Appointment: Chris Moreno" in listed and "Appointment: Dana Whit" in listed
+    monkeypatch.setattr(calendar_view, "LIST_LIMIT", 1)
+    busy = html(boss.get(WEEK))
+    friday = busy.split("Fri 27 Nov", 1)[1].split("Sat 28 Nov", 1)[0]
+    assert "2 individual appointments: choose a counselor above" in friday
+    assert "Chris" not in busy and "Dana" not in busy and "Evening" in busy
+    views = actions_by(db_session, f"console:{boss.staff.id}", "console.view")
+    assert [v.participant_id for v in views if v.participant_id] == sorted(
+        [clinic["chris"].id, clinic["dana"].id])  # from the first, listing, page only
+    jordans = html(boss.get(f"{WEEK}&counselor={clinic['jordan'].id}"))
+    assert "Appointment: Chris Moreno" in jordans and "Dana" not in jordans
+    assert f"/console/calendar?week=2026-11-30&amp;counselor={clinic['jordan'].id}" in jordans
+
+
 def test_reminder_status_counts_per_session(boss, clinic, db_session, runtime, clock):
     # Friday 10:00 local: its 24-hour reminder is due now, for both members.
     row = add_session(db_session, group=clinic["group"],

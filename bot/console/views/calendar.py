@@ -10,18 +10,29 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, true
 
 from bot.console import bp
+from bot.console.access import participant_scope
 from bot.console.auth import StaffUser, audit_view, role_required, signed_in_staff
-from bot.models import AuditEvent, Group, Participant
+from bot.models import AuditEvent, Counselor, Group, Participant
 from bot.program import parse_timezone
-from bot.queries.calendar import by_day, reminder_lead, week_bounds, week_sessions
+from bot.queries.calendar import (
+    appointment_days,
+    by_day,
+    reminder_lead,
+    week_bounds,
+    week_sessions,
+)
 from bot.rules.timing import local_to_utc
 from bot.runtime import current
 from bot.services.people import find_participant
 from bot.services.schedule.groups import add_group
 from bot.services.schedule.sessions import SessionError, add_session
+
+# A supervisor's week lists every appointment up to this many; beyond that (a large clinic
+# has a thousand a week) it shows how many each day has and lists one counselor's at a time.
+LIST_LIMIT = 150
 
 
 def monday_of(text: str | None) -> date:
@@ -66,13 +77,25 @@ def week_page(s, staff: StaffUser, monday: date, *, error: str | None = None,
     rt = current()
     zone = rt.program.timezone
     first, end = week_bounds(monday, zone)
-    items = week_sessions(s, staff, first, end, rt.now(), reminder_lead(rt.program))
+    counselor_id = request.args.get("counselor", type=int)
+    collapsed: dict[date, int] | None = None
+    if staff.role != "supervisor":
+        who = participant_scope(staff)
+    elif counselor_id:
+        who = Participant.counselor_id == counselor_id
+    else:
+        counts = appointment_days(s, first, end, zone)
+        who, collapsed = (true(), None) if sum(counts.values()) <= LIST_LIMIT else (None, counts)
+    items = week_sessions(s, first, end, rt.now(), reminder_lead(rt.program), who)
     groups = s.scalars(select(Group).order_by(Group.name)).all()
-    caseload = []
+    caseload, counselors = [], []
     if staff.role == "counselor":
         caseload = s.execute(select(Participant.id, Participant.name).where(
             Participant.counselor_id == staff.counselor_id, Participant.status != "discharged"
         ).order_by(Participant.name)).all()
+    else:
+        counselors = s.execute(select(Counselor.id, Counselor.name).where(
+            Counselor.active.is_(True)).order_by(Counselor.name)).all()
     audit_view(s, staff, None, week=monday.isoformat(), shown=len(items))
     audit_shown(s, staff, [i.participant_id for i in items])
     today = rt.now().astimezone(ZoneInfo(zone)).date()
@@ -80,7 +103,8 @@ def week_page(s, staff: StaffUser, monday: date, *, error: str | None = None,
         "console/calendar.html", days=by_day(items, monday, zone), monday=monday,
         previous=monday - timedelta(days=7), following=monday + timedelta(days=7),
         this_week=today - timedelta(days=today.weekday()), today=today, zone=zone,
-        groups=groups, caseload=caseload, error=error, form=form or {}, opened=opened,
+        groups=groups, caseload=caseload, counselors=counselors, counselor_id=counselor_id,
+        collapsed=collapsed, error=error, form=form or {}, opened=opened,
         supervisor=staff.role == "supervisor", now=rt.now(),
     )
 
