@@ -25,6 +25,7 @@ from bot.services.schedule.weekly import weekly_rows
 
 SENT_STATES = ("sent", "replied")
 WAITING_STATES = ("pending", "sending")
+FEW = 20  # up to this many sessions, reminder counts are read by session id
 UNSENT_STATES = tuple(s for s in OUTBOX_STATES if s not in SENT_STATES)
 
 
@@ -175,6 +176,8 @@ def add_reminders(
     if not by_id:
         return
     in_week = (TherapySession.starts_at >= first, TherapySession.starts_at < end)
+    if len(by_id) <= FEW:  # one session's page: by id, not by scanning the week's fires
+        in_week = (TherapySession.id.in_(list(by_id)),)
     fires = session.execute(
         select(Fire.session_id, Fire.state, func.count())
         .join(TherapySession, TherapySession.id == Fire.session_id)

@@ -103,7 +103,7 @@ def load(engine, participants: int, counselors: int, noise: int) -> dict:
                 fires.append((key, "reminder", pid, sid, minutes, due, s,
                               "done" if done else "pending", due if done else None, due))
                 if done:
-                    outbox.append((key, pid, due, rng.choice(("sent",) * 9 + ("pending",))))
+                    outbox.append((key, pid, due, rng.choice(("sent",) * 99 + ("failed",))))
             if s - timedelta(hours=24) <= NOW and rng.random() < 0.45:
                 answers.append((sid, pid, "coming" if rng.random() < 0.85 else "cant_make_it",
                                 s - timedelta(hours=20)))
