@@ -100,11 +100,12 @@ def week_sessions(
                 .outerjoin(Group, TherapySession.group_id == Group.id)
                 .outerjoin(Participant, TherapySession.participant_id == Participant.id)
                 .where(*in_week, or_(TherapySession.group_id.is_not(None), appointments)))
+    rows = session.execute(stmt).all()
     shown = [CalendarSession(
         ref=str(r[0]), id=r[0], group_id=r[1], participant_id=r[2], starts_at=r[4],
         ends_at=r[5], location=r[6], status=r[7], group_name=r[8], participant_name=r[9],
-        weekly=r[3] is not None) for r in session.execute(stmt)]
-    shown += _pattern_meetings(session, first, end, now)
+        weekly=r[3] is not None) for r in rows]
+    shown += _pattern_meetings(session, first, end, now, {r[3] for r in rows if r[3]})
     sizes = group_sizes(session)
     for item in shown:
         item.members = sizes.get(item.group_id, 0) if item.is_group else 1
@@ -126,15 +127,19 @@ def appointment_days(
 
 
 def _pattern_meetings(
-    session: Session, first: datetime, end: datetime, now: datetime
+    session: Session, first: datetime, end: datetime, now: datetime, stored: set[str]
 ) -> list[CalendarSession]:
-    """Weekly meetings in [first, end) not yet stored by the clock and not yet over."""
+    """Weekly meetings in [first, end) not yet stored by the clock and not yet over.
+
+    `stored` holds the occurrence keys already read for this week; the others are looked up
+    (a meeting moved to another week is stored under its old key)."""
     groups = {g.id: g for g in session.scalars(select(Group).where(Group.weekly.is_not(None)))}
     if not groups:
         return []
     candidates = [row for row in weekly_rows(list(groups.values()), (first - timedelta(days=1))
                                              .date(), end.date() + timedelta(days=1), now)
-                  if first <= row["starts_at"] < end and row["ends_at"] > now]
+                  if first <= row["starts_at"] < end and row["ends_at"] > now
+                  and row["occurrence_key"] not in stored]
     if not candidates:
         return []
     stored = set(session.scalars(select(TherapySession.occurrence_key).where(
