@@ -81,6 +81,8 @@ def test_supervisor_builds_a_week(page, sign_in, live_server, shot, clinic, db_s
     # Move Monday's weekly meeting to Tuesday; cancel Friday's Morning B.
     page.goto(f"{live_server}/console/calendar?week=2026-11-30")
     day_column(page, "Mon 30 Nov").get_by_role("link", name=re.compile("Evening")).click()
+    expect(page.get_by_text("Weekly group meeting · 4 members")).to_be_visible()
+    shot(page, "console-session")
     page.get_by_label("New date").fill("2026-12-01")
     page.get_by_role("button", name="Move session").click()
     expect(page.get_by_role("status")).to_contain_text("moved; 4 participant(s) will be told")
