@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.models import Group, OutboxMessage, Participant
@@ -173,60 +173,58 @@ def add_reminders(
 ) -> None:
     """Fill in reminder counts for the stored sessions starting in [first, end).
 
-    Three grouped queries, none of which reads every reminder's outbox row: fires by state
-    (through ix_fires_reminder_session); the few reminder texts not (yet) sent, found through
-    the outbox's state index within the time reminders for these sessions go out (`lead`: the
-    longest reminder offset, plus slack); and the answers to the reminders.
+    One statement of three grouped parts, none of which reads every reminder's outbox row:
+    fires by state (through ix_fires_reminder_session); the few reminder texts not (yet) sent,
+    found through the outbox's state index within the time reminders for these sessions go out
+    (`lead`: the longest reminder offset, plus slack); and the answers to the reminders.
     """
     if not by_id:
         return
     in_week = (TherapySession.starts_at >= first, TherapySession.starts_at < end)
     if len(by_id) <= FEW:  # one session's page: by id, not by scanning the week's fires
         in_week = (TherapySession.id.in_(list(by_id)),)
-    fires = session.execute(
-        select(Fire.session_id, Fire.state, func.count())
+    fires = (
+        select(literal_column("'fire'").label("part"), Fire.session_id.label("sid"),
+               Fire.state.label("value"), func.count().label("n"))
         .join(TherapySession, TherapySession.id == Fire.session_id)
         .where(Fire.kind == literal_column("'reminder'"), *in_week)
-        .group_by(Fire.session_id, Fire.state)
-    ).all()
-    for session_id, state, count in fires:
-        item = by_id.get(session_id)
-        if item is None:
-            continue
-        if state in ("pending", "deferred"):
-            item.reminders.queued += count
-        elif state == "done":
-            item.reminders.sent += count  # less the ones still waiting or refused, below
-    unsent = session.execute(
-        select(Fire.session_id, OutboxMessage.state, func.count())
+        .group_by(Fire.session_id, Fire.state))
+    unsent = (
+        select(literal_column("'text'"), Fire.session_id, OutboxMessage.state, func.count())
+        .select_from(OutboxMessage)
         .join(Fire, Fire.key == OutboxMessage.dedupe_key)
         .join(TherapySession, TherapySession.id == Fire.session_id)
         .where(OutboxMessage.state.in_(UNSENT_STATES), OutboxMessage.kind == "reminder",
                OutboxMessage.not_before >= first - lead, OutboxMessage.not_before < end,
                *in_week)
-        .group_by(Fire.session_id, OutboxMessage.state)
-    ).all()
-    for session_id, state, count in unsent:
-        item = by_id.get(session_id)
-        if item is None:
-            continue
-        item.reminders.sent -= count
-        if state in WAITING_STATES:
-            item.reminders.queued += count
-        else:
-            item.reminders.not_sent += count
-    answers = session.execute(
-        select(ReminderConfirmation.session_id, ReminderConfirmation.answer, func.count())
+        .group_by(Fire.session_id, OutboxMessage.state))
+    answers = (
+        select(literal_column("'answer'"), ReminderConfirmation.session_id,
+               ReminderConfirmation.answer, func.count())
         .join(TherapySession, TherapySession.id == ReminderConfirmation.session_id)
         .where(*in_week)
-        .group_by(ReminderConfirmation.session_id, ReminderConfirmation.answer)
-    ).all()
-    for session_id, answer, count in answers:
+        .group_by(ReminderConfirmation.session_id, ReminderConfirmation.answer))
+    for part, session_id, value, count in session.execute(union_all(fires, unsent, answers)):
         item = by_id.get(session_id)
-        if item is not None and answer == "coming":
-            item.reminders.coming += count
-        elif item is not None:
-            item.reminders.cant_make_it += count
+        if item is not None:
+            _count(item.reminders, part, value, count)
+
+
+def _count(counts: Reminders, part: str, value: str, n: int) -> None:
+    if part == "fire" and value in ("pending", "deferred"):
+        counts.queued += n
+    elif part == "fire" and value == "done":
+        counts.sent += n  # less the texts still waiting or refused ("text" rows)
+    elif part == "text":
+        counts.sent -= n
+        if value in WAITING_STATES:
+            counts.queued += n
+        else:
+            counts.not_sent += n
+    elif part == "answer" and value == "coming":
+        counts.coming += n
+    elif part == "answer":
+        counts.cant_make_it += n
 
 
 def by_day(sessions: list[CalendarSession], monday: date, timezone: str) -> list[tuple[date, list]]:
