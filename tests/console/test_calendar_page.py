@@ -49,7 +49,7 @@ def test_week_shows_weekly_meetings_one_offs_and_appointments(boss, clinic, db_s
                                          "Fri 27 Nov", "Sat 28 Nov", "Sun 29 Nov"]
     thursday = page.split("Thu 26 Nov", 1)[1].split("Fri 27 Nov", 1)[0]
     assert "18:00–21:00" in thursday and "Evening" in thursday and "weekly group" in thursday
-    assert "Reminders not planned yet" in thursday  # from the pattern, not stored yet
+    assert "Reminders not due yet" in thursday  # from the pattern, not stored yet
     friday = page.split("Fri 27 Nov", 1)[1].split("Sat 28 Nov", 1)[0]
     assert "14:00–15:00" in friday and "Appointment: Dana Whit" in friday
     saturday = page.split("Sat 28 Nov", 1)[1].split("Sun 29 Nov", 1)[0]
