@@ -121,7 +121,7 @@ def appointment_days(
     days: dict[date, int] = defaultdict(int)
     for start in session.scalars(select(TherapySession.starts_at).where(
             TherapySession.participant_id.is_not(None), TherapySession.status == "scheduled",
-            TherapySession.starts_at >= first, TherapySession.starts_at < end)):
+            TherapySession.starts_at >= first, TherapySession.starts_at < end)).all():
         days[start.astimezone(tz).date()] += 1
     return dict(days)
 
@@ -133,11 +133,15 @@ def _pattern_meetings(
 
     `stored` holds the occurrence keys already read for this week; the others are looked up
     (a meeting moved to another week is stored under its old key)."""
+    if end <= now:
+        return []  # a past week: meetings the clock never stored did not happen
     groups = {g.id: g for g in session.scalars(select(Group).where(Group.weekly.is_not(None)))}
     if not groups:
         return []
-    candidates = [row for row in weekly_rows(list(groups.values()), (first - timedelta(days=1))
-                                             .date(), end.date() + timedelta(days=1), now)
+    # Local dates a day either side (a group may keep another zone); none already over.
+    since = (max(first, now) - timedelta(days=1)).date()
+    candidates = [row for row in weekly_rows(list(groups.values()), since,
+                                             end.date() + timedelta(days=1), now)
                   if first <= row["starts_at"] < end and row["ends_at"] > now
                   and row["occurrence_key"] not in stored]
     if not candidates:
@@ -204,7 +208,8 @@ def add_reminders(
         .join(TherapySession, TherapySession.id == ReminderConfirmation.session_id)
         .where(*in_week)
         .group_by(ReminderConfirmation.session_id, ReminderConfirmation.answer))
-    for part, session_id, value, count in session.execute(union_all(fires, unsent, answers)):
+    for part, session_id, value, count in session.execute(
+            union_all(fires, unsent, answers)).all():
         item = by_id.get(session_id)
         if item is not None:
             _count(item.reminders, part, value, count)
