@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,6 +50,7 @@ class TherapySession(Base):
 # for a conflict, and PostgreSQL's locale-aware comparison of them costs twice as much.
 KEY = String(120).with_variant(String(120, collation="C"), "postgresql")
 OPEN_STATE = "state IN ('pending', 'deferred')"
+REMINDER = "kind = 'reminder'"
 
 
 class Fire(Base):
@@ -65,6 +67,9 @@ class Fire(Base):
               sqlite_where=text(OPEN_STATE)),
         Index("ix_fires_session", "session_id", postgresql_where=text("session_id IS NOT NULL"),
               sqlite_where=text("session_id IS NOT NULL")),
+        # The console calendar counts each session's reminders by state from this alone.
+        Index("ix_fires_reminder_session", "session_id", "state",
+              postgresql_where=text(REMINDER), sqlite_where=text(REMINDER)),
         # Why a text never went (a participant's timeline): dropped fires only, so planning's
         # hot path (pending -> done) never touches it.
         Index("ix_fires_dropped", "participant_id", "decided_at",
@@ -142,6 +147,8 @@ class Attendance(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     present: Mapped[bool] = mapped_column(Boolean)
+    # Absent with notice given to staff (no alert); always False when present.
+    excused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     marked_by: Mapped[str] = mapped_column(String(80))
 

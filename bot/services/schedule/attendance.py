@@ -1,4 +1,8 @@
-"""Staff marking attendance; an absence nobody warned us about alerts the counselor."""
+"""Staff marking attendance; an absence nobody warned us about alerts the counselor.
+
+An excused absence (staff knew in advance, by phone or in person) is stored as absent and
+raises no alert, the same as an absence the participant announced by answering a reminder.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,11 @@ from bot.services.schedule.wording import when_text
 
 def mark_attendance(
     session: Session, runtime: Runtime, therapy: TherapySession, participant: Participant,
-    present: bool, now: datetime, actor: str = "staff:cli",
+    present: bool, now: datetime, actor: str = "staff:cli", excused: bool = False,
 ) -> bool:
-    """Record present/absent (re-marking overwrites); returns True if an alert was raised."""
+    """Record present/absent/excused (re-marking overwrites); True if an alert was raised."""
+    if present and excused:
+        raise SessionError("a participant who was present cannot also be excused")
     belongs = (therapy.participant_id == participant.id) if therapy.group_id is None else (
         participant.group_id == therapy.group_id)
     if not belongs:
@@ -34,10 +40,11 @@ def mark_attendance(
     if row is None:
         row = Attendance(session_id=therapy.id, participant_id=participant.id)
         session.add(row)
-    row.present, row.marked_at, row.marked_by = present, now, actor
+    row.present, row.excused, row.marked_at, row.marked_by = present, excused, now, actor
     audit.record(session, "attendance.marked", now=now, actor=actor, subject_type="session",
-                 subject_id=therapy.id, participant_id=participant.id, present=present)
-    if present:
+                 subject_id=therapy.id, participant_id=participant.id, present=present,
+                 excused=excused)
+    if present or excused:
         return False
     warned = session.scalar(select(ReminderConfirmation.id).where(
         ReminderConfirmation.session_id == therapy.id,

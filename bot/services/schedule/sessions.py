@@ -58,7 +58,7 @@ def overlapping(
 def add_session(
     session: Session, *, starts_at: datetime, ends_at: datetime, now: datetime,
     group: Group | None = None, participant: Participant | None = None,
-    location: str | None = None,
+    location: str | None = None, actor: str = "staff:cli",
 ) -> TherapySession:
     """Add a one-off group session or an individual appointment (exactly one of the two)."""
     if (group is None) == (participant is None):
@@ -89,7 +89,7 @@ def add_session(
     )
     session.add(row)
     session.flush()
-    audit.record(session, "session.added", now=now, actor="staff:cli", subject_type="session",
+    audit.record(session, "session.added", now=now, actor=actor, subject_type="session",
                  subject_id=row.id)
     return row
 
@@ -161,7 +161,9 @@ def _notify(
     return count
 
 
-def cancel_session(session: Session, program: Program, session_id: int, now: datetime) -> int:
+def cancel_session(
+    session: Session, program: Program, session_id: int, now: datetime, actor: str = "staff:cli",
+) -> int:
     """Cancel a session: withdraw its unsent reminders and tell attendees; returns texts queued."""
     row = get_session(session, session_id)
     if row.status == "cancelled":
@@ -169,14 +171,14 @@ def cancel_session(session: Session, program: Program, session_id: int, now: dat
     row.status, row.cancelled_at = "cancelled", now
     withdraw_fires(session, Fire.session_id == row.id, "session cancelled", now)
     told = _notify(session, program, row, "session.cancelled", now) if row.starts_at > now else 0
-    audit.record(session, "session.cancelled", now=now, actor="staff:cli",
+    audit.record(session, "session.cancelled", now=now, actor=actor,
                  subject_type="session", subject_id=row.id, told=told)
     return told
 
 
 def move_session(
     session: Session, program: Program, session_id: int, starts_at: datetime,
-    ends_at: datetime, now: datetime,
+    ends_at: datetime, now: datetime, actor: str = "staff:cli",
 ) -> int:
     """Reschedule: withdraw reminders for the old time, plan afresh, tell attendees."""
     row = get_session(session, session_id)
@@ -198,7 +200,7 @@ def move_session(
     row.starts_at, row.ends_at, row.revision = starts_at, ends_at, row.revision + 1
     row.changed_at = now
     told = _notify(session, program, row, "session.moved", now, old_start=old_start)
-    audit.record(session, "session.moved", now=now, actor="staff:cli", subject_type="session",
+    audit.record(session, "session.moved", now=now, actor=actor, subject_type="session",
                  subject_id=row.id, old_start=old_start.isoformat(), told=told)
     return told
 

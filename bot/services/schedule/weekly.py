@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from bot.models import Group
 from bot.models.schedule import Fire, TherapySession
 from bot.rules.weekly import occurrences, parse_weekly
-from bot.services.schedule.sessions import withdraw_fires
+from bot.services.schedule.sessions import SessionError, withdraw_fires
+from bot.sql import insert_ignoring_duplicates
 
 
 def weekly_rows(groups: list[Group], first: date, last: date, now: datetime) -> list[dict]:
@@ -31,6 +32,19 @@ def weekly_rows(groups: list[Group], first: date, last: date, now: datetime) -> 
                 "changed_at": now, "created_at": now,
             })
     return rows
+
+
+def weekly_meeting(
+    session: Session, group: Group, local_day: date, now: datetime
+) -> TherapySession:
+    """The stored session of `group`'s weekly meeting on `local_day`, storing it first if the
+    clock has not yet (as the clock would: once, under its occurrence key)."""
+    rows = weekly_rows([group], local_day, local_day, now) if group.weekly else []
+    if not rows:
+        raise SessionError(f"group {group.name!r} has no weekly meeting on {local_day}")
+    insert_ignoring_duplicates(session, TherapySession.__table__, rows, key=["occurrence_key"])
+    return session.scalars(select(TherapySession).where(
+        TherapySession.occurrence_key == rows[0]["occurrence_key"])).one()
 
 
 def retire_weekly(session: Session, group_ids: list[int], now: datetime) -> int:
