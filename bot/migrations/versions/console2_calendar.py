@@ -2,7 +2,7 @@
 reminder fires indexed by session and state for the week calendar
 
 Revision ID: console2_calendar
-Revises: perf_console_indexes
+Revises: console2_family
 """
 
 from __future__ import annotations
