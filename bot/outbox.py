@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import MessageLog, OutboxMessage, PhoneNumber
-from bot.rules.send_errors import ErrorAction
+from bot.rules.send_errors import ErrorAction, backoff
 from bot.sql import insert_ignoring_duplicates, insert_or_update
 
 PRIORITY_CRISIS = 0
@@ -161,3 +161,12 @@ def flag_recipient(
         session, event, now=now, subject_type="outbox", subject_id=row.id, code=code,
         flag=action.flag or "opted_out", admin=action.admin,
     )
+
+
+def retry_after(action: ErrorAction, attempts: int, max_attempts: int) -> timedelta | None:
+    """The one retry policy, for a send Twilio refused and for a delivery that failed later:
+    wait this long before attempt `attempts + 1`, or None when it is not retried (the error is
+    final, or `max_attempts` have been made)."""
+    if not action.retry or attempts >= max_attempts:
+        return None
+    return backoff(attempts)

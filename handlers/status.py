@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.models import MessageLog, OutboxMessage
 from bot.models.messaging import DELIVERY_RANK
-from bot.outbox import enqueue, flag_recipient
-from bot.rules.send_errors import backoff, classify_error
+from bot.outbox import enqueue, flag_recipient, retry_after
+from bot.rules.send_errors import classify_error
 from bot.runtime import current
 from bot.services.delivery import note_account_error
 from bot.services.family.disclosures import retry_disclosure
@@ -20,7 +20,6 @@ from handlers.webhook import SID, plain
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio_status", __name__)
-DELIVERY_RETRIES = 3
 MAX_ERROR_CODE = 999_999  # Twilio's codes have five digits; the column is a 32-bit integer
 
 
@@ -73,21 +72,23 @@ def _record(runtime, sid: str, status: str, code: int | None, now) -> None:
         if entry is not None:
             entry.state = status
         if status in ("failed", "undelivered") and code:
-            _act_on_delivery_error(session, row, code, now)
+            _act_on_delivery_error(session, runtime, row, code, now)
             note_account_error(session, runtime.program, code, now)
 
 
-def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:
+def _act_on_delivery_error(session, runtime, row: OutboxMessage, code: int, now) -> None:
     row.error_code = code
     action = classify_error(code, None)
+    # The sender's policy: each delivery that failed is one attempt of this text.
     retry_number = row.dedupe_key.count("#retry") + 1
-    retrying = action.retry and retry_number <= DELIVERY_RETRIES
+    wait = retry_after(action, retry_number, runtime.settings.max_send_attempts)
+    retrying = wait is not None
     # An unreachable handset (30003) is retried first and flagged only once retries run out.
     if action.opt_out or (action.flag and not retrying):
         flag_recipient(session, row, action, code, now, "delivery.flagged")
     if not retrying:
         return
-    key, not_before = f"{row.dedupe_key}#retry{retry_number}", now + backoff(retry_number + 1)
+    key, not_before = f"{row.dedupe_key}#retry{retry_number}", now + wait
     if row.party == "family" and retry_disclosure(session, row, occurrence=key, now=now,
                                                   not_before=not_before):
         return

@@ -210,3 +210,51 @@ def follow_up(
     page(session, runtime, alert, people, body=body, tag=f"again{window + 1}",
          action="notified", now=now, send_at=later)
     return []  # nothing to send now: the clock sends the folded page when its window opens
+
+
+@dataclass
+class AlertOutcome:
+    """What `raise_or_add` did: the alert (new or open), and the pages to send right away."""
+
+    alert: Alert | None
+    page_now: list[int] = field(default_factory=list)
+    new: bool = False
+
+
+def raise_or_add(
+    session: Session,
+    runtime: Runtime,
+    *,
+    participant: Participant | None,
+    level: str,
+    kind: str,
+    reasons: Sequence[str],
+    summary: str,
+    now: datetime,
+    dedupe_key: str,
+    message_log_id: int | None = None,
+    phone: str | None = None,
+    add_to_open: bool = True,
+) -> AlertOutcome:
+    """The one way an alert starts or grows: add to a recent open alert about the same person
+    at `level` or above (`add_to_open`), else raise a new one (None alert on a replayed
+    `dedupe_key`). Pages to send now: a follow-up's, and a new crisis alert's; the clock sends
+    the rest. The webhook, the clock's sweeps and the console all come through here.
+    """
+    if add_to_open and message_log_id is not None:
+        existing = open_alert_like(
+            session, participant_id=participant.id if participant else None, phone=phone,
+            level=level, now=now,
+        )
+        if existing is not None:
+            ids = follow_up(session, runtime, existing, message_log_id=message_log_id, now=now)
+            return AlertOutcome(existing, ids)
+    raised = raise_alert(
+        session, runtime, participant=participant, level=level, kind=kind, reasons=reasons,
+        summary=summary, now=now, dedupe_key=dedupe_key, message_log_id=message_log_id,
+        phone=None if participant else phone,
+    )
+    if raised is None:
+        return AlertOutcome(None)
+    log.info("alert %s (%s) raised: %s", raised.alert.id, level, kind)
+    return AlertOutcome(raised.alert, raised.outbox_ids if level == "crisis" else [], new=True)
