@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 CONNECT_TIMEOUT = 5  # seconds, PostgreSQL only
+# No pre-ping (a SELECT 1 before every checkout is one more round trip on every text): pooled
+# connections are replaced after POOL_RECYCLE seconds, and a connection found dead mid-request
+# is retried once on a fresh one (`once_more_if_disconnected`).
+POOL_RECYCLE = 300
 # Every engine this process made, so a forked worker can drop the connections it inherited.
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
@@ -24,7 +34,7 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         engine = create_engine(database_url, connect_args={"timeout": 30}, **kwargs)
         _tune_sqlite(engine)
     else:
-        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_recycle", POOL_RECYCLE)
         if "connect_timeout" not in make_url(database_url).query:
             # A database that hangs must fail before Twilio's 15 s webhook timeout, so that a
             # crisis text still gets its 911/988 answer (handlers/webhook.py `not_stored`).
@@ -33,6 +43,23 @@ def make_engine(database_url: str, **kwargs) -> Engine:
     event.listen(engine, "handle_error", _scrub_driver_error)
     _ENGINES.add(engine)
     return engine
+
+
+def once_more_if_disconnected(work: Callable[[], T]) -> T:
+    """Run the transaction `work`; if the pooled connection turned out to be dead (the server
+    restarted, a firewall dropped it) run it once more on a fresh connection.
+
+    Safe because `work` is one whole transaction that was rolled back; a disconnect during its
+    COMMIT may have committed, and then the retry finds its own rows (MessageSid, dedupe keys).
+    """
+    try:
+        return work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("database connection was dead (%s); retrying on a fresh one",
+                    type(exc.orig).__name__)
+        return work()
 
 
 def dispose_after_fork() -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import MessageLog, OutboxMessage, PhoneNumber
-from bot.rules.send_errors import ErrorAction
-from bot.sql import insert_ignoring_duplicates, insert_or_update
+from bot.rules.send_errors import ErrorAction, backoff
+from bot.sql import insert_or_update
 
 PRIORITY_CRISIS = 0
 PRIORITY_ALERT = 1
@@ -34,34 +35,32 @@ def enqueue(
     party: str = "participant",
 ) -> OutboxMessage | None:
     """Add a text to the outbox unless one with `dedupe_key` exists; return the row if new."""
-    inserted = insert_ignoring_duplicates(
-        session,
-        OutboxMessage.__table__,
-        [
-            {
-                "dedupe_key": dedupe_key,
-                "kind": kind,
-                "to_phone": to,
-                "channel": channel,
-                "body": body,
-                "participant_id": participant_id,
-                "priority": priority,
-                "party": party,
-                "maybe_sent": False,
-                "state": "pending",
-                "not_before": not_before or now,
-                "expires_at": expires_at,
-                "attempts": 0,
-                "created_at": now,
-            }
-        ],
-        key=["dedupe_key"],
+    rows = enqueue_many(session, [{
+        "dedupe_key": dedupe_key, "kind": kind, "to_phone": to, "channel": channel, "body": body,
+        "participant_id": participant_id, "priority": priority, "party": party,
+        "not_before": not_before or now, "expires_at": expires_at, "created_at": now,
+    }])
+    return rows[0] if rows else None
+
+
+def enqueue_many(session: Session, rows: list[dict]) -> list[OutboxMessage]:
+    """Add several texts (outbox column values) in one statement, skipping any whose
+    `dedupe_key` exists; returns the new rows in the order given.
+
+    One round trip: INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING the rows.
+    """
+    if not rows:
+        return []
+    values = [{"maybe_sent": False, "state": "pending", "attempts": 0, "expires_at": None,
+               "participant_id": None, **row} for row in rows]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(OutboxMessage).values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage)
     )
-    if not inserted:
-        return None
-    return session.scalars(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
-    ).one()
+    new = {row.dedupe_key: row for row in session.scalars(stmt)}
+    return [new[row["dedupe_key"]] for row in rows if row["dedupe_key"] in new]
 
 
 def record_reply(
@@ -161,3 +160,12 @@ def flag_recipient(
         session, event, now=now, subject_type="outbox", subject_id=row.id, code=code,
         flag=action.flag or "opted_out", admin=action.admin,
     )
+
+
+def retry_after(action: ErrorAction, attempts: int, max_attempts: int) -> timedelta | None:
+    """The one retry policy, for a send Twilio refused and for a delivery that failed later:
+    wait this long before attempt `attempts + 1`, or None when it is not retried (the error is
+    final, or `max_attempts` have been made)."""
+    if not action.retry or attempts >= max_attempts:
+        return None
+    return backoff(attempts)

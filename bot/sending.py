@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.heartbeat import beat, dead_senders, holding, sender_name
 from bot.models import MessageLog, OutboxMessage, PhoneNumber, SendPacing
-from bot.outbox import flag_recipient, is_opted_out
+from bot.outbox import flag_recipient, is_opted_out, retry_after
 from bot.phones import mask, to_address
-from bot.rules.send_errors import backoff, classify_error
+from bot.rules.send_errors import classify_error
 from bot.runtime import Runtime
 from bot.senders.base import SendError
 from bot.services.delivery import note_account_error
@@ -223,14 +223,15 @@ def _settle_failure(
     action = classify_error(error.code, error.status, error.transient)
     row.error_code, row.error = error.code, str(error)[:300]
     row.maybe_sent = error.transient  # a timeout may still have reached Twilio
-    retrying = action.retry and row.attempts < runtime.settings.max_send_attempts
+    wait = retry_after(action, row.attempts, runtime.settings.max_send_attempts)
+    retrying = wait is not None
     # Errors that are retried first (30003 unreachable) are flagged only once retries run out.
     if action.opt_out or (action.flag and not retrying):
         flag_recipient(session, row, action, error.code, now, "send.flagged")
     note_account_error(session, runtime.program, error.code, now)  # once, for every process
     if retrying:
         row.state, row.claimed_by = "pending", None
-        row.not_before = now + backoff(row.attempts)
+        row.not_before = now + wait
         report.retried += 1
         log.info("outbox %s will retry (code %s, attempt %s)", row.id, error.code, row.attempts)
     else:

@@ -6,6 +6,7 @@ import re
 
 from bot.services.alert_actions import AlertError, acknowledge, open_alerts_for, resolve
 from bot.services.alerts import who
+from bot.triage.reply import Reply
 from handlers.turn import Turn
 
 COMMAND = re.compile(
@@ -43,7 +44,7 @@ def _only_open_id(turn: Turn) -> int | None:
     return None
 
 
-def handle(turn: Turn) -> bool:
+def handle(turn: Turn, reply: Reply) -> bool:
     """Run a counselor command; anything else falls through to the list of commands."""
     match = COMMAND.match(turn.message.body)
     if not match:

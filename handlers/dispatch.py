@@ -6,14 +6,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.models import MessageLog
-from bot.outbox import hold_phone, record_reply
 from bot.phones import mask
 from bot.runtime import Runtime
+from bot.services.inbound.party import look_up_sender
+from bot.services.inbound.records import finish_inbound
+from bot.services.inbound.records import store_inbound as record_inbound
 from bot.triage import Triage
+from bot.triage.reply import Reply, parse_reply
 from handlers import (
     checkin_answers,
     confirmations,
@@ -26,11 +27,11 @@ from handlers import (
     pause,
     screening,
 )
-from handlers.parties import resolve_party
-from handlers.turn import InboundMessage, Party, Turn
+from handlers.turn import InboundMessage, Turn
 
+__all__ = ["CHAINS", "handle_inbound", "record_inbound"]
 log = logging.getLogger(__name__)
-Handler = Callable[[Turn], bool]
+Handler = Callable[[Turn, Reply], bool]
 
 # Each chain runs in order until a handler returns True. Opt-out words always come first;
 # crisis language is next, so nothing (an open check-in, a pause) can swallow it.
@@ -55,28 +56,6 @@ CHAINS: dict[str, list[Handler]] = {
 ANSWERED_WHEN_OPTED_OUT = {"opt_out", "opt_in", "help"}
 
 
-def record_inbound(
-    session: Session, message: InboundMessage, party: Party | None = None
-) -> MessageLog | None:
-    """Log the text; None when this MessageSid was already received (a replayed webhook)."""
-    # One round trip: INSERT ... ON CONFLICT DO NOTHING RETURNING the row (nothing on a replay).
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(MessageLog)
-        .values(
-            direction="in", channel=message.channel, phone=message.phone,
-            party=party.kind if party else "unknown",
-            participant_id=party.participant.id if party and party.participant else None,
-            counselor_id=party.counselor.id if party and party.counselor else None,
-            twilio_sid=message.sid, body=message.body, state="received",
-            created_at=message.received_at,
-        )
-        .on_conflict_do_nothing(index_elements=["twilio_sid"])
-        .returning(MessageLog)
-    )
-    return session.scalars(stmt).one_or_none()
-
-
 def handle_inbound(
     session: Session, runtime: Runtime, message: InboundMessage, now: datetime,
     reading: Triage | None = None,
@@ -86,30 +65,24 @@ def handle_inbound(
     `reading` is the text's plain triage when the caller already has it (the webhook reads it
     before touching the database), so it is not computed twice.
     """
-    # First, before reading anything: hold this number's row so that requests for one number
-    # are decided one at a time and a STOP committed meanwhile is seen (issue 8, item 2).
-    opted_out = hold_phone(session, message.phone)
-    party = resolve_party(session, message.phone)
-    entry = record_inbound(session, message, party)
-    if entry is None:
+    # One lookup, under this number's lock (requests for one number are decided one at a time
+    # and a STOP committed meanwhile is seen): who this is, whether they opted out, whether
+    # this MessageSid came before, and what they were asked last.
+    sender = look_up_sender(session, message.phone, message.sid, now)
+    if sender.received_before:
         log.info("duplicate inbound %s ignored", message.sid)
         return None
-    turn = Turn(
-        session=session, runtime=runtime, message=message, party=party, log=entry, now=now,
-        opted_out=opted_out, reading=reading,
-    )
+    reply = parse_reply(message.body, runtime.rules, sender.context, plain=reading)
+    party = sender.party
+    turn = Turn(session=session, runtime=runtime, message=message, party=party, now=now,
+                reply=reply, sender=sender, opted_out=sender.opted_out)
     for handler in CHAINS[party.kind]:
-        if handler(turn):
+        if handler(turn, reply):
             break
     if turn.opted_out and turn.intent not in ANSWERED_WHEN_OPTED_OUT:
         turn.replies.clear()  # nothing more is sent to someone who said stop
-    for index, text in enumerate(turn.replies):
-        record_reply(
-            session, to=message.phone, channel=message.channel, body=text, kind="reply",
-            dedupe_key=f"reply:{message.sid}:{index}", now=now, party=party.kind,
-            participant_id=entry.participant_id,
-        )
-    entry.intent, entry.state = turn.intent, "processed"
+    finish_inbound(session, message, party, entry=turn.entry, intent=turn.intent,
+                   replies=turn.replies, now=now)
     log.info("inbound %s from %s (%s) handled as %s", message.sid, mask(message.phone),
              party.kind, turn.intent)
     return turn

@@ -11,11 +11,11 @@ import re
 from sqlalchemy import select
 
 from bot.models.family import Consent
-from bot.rules.keywords import normalize
 from bot.services.family.codes import code_in
 from bot.services.family.consent import join, sign
 from bot.services.family.notes import forward_family_note, request_setup
 from bot.services.family.revoke import live_consents, revoke_named
+from bot.triage.reply import Reply
 from handlers.turn import Turn
 
 ADD = re.compile(r"^(?:add|agregar|anadir)\s+(?:a\s+|un\s+)?(?:family|familia|familiar)"
@@ -36,7 +36,7 @@ NOTE = re.compile(
 )
 
 
-def participant(turn: Turn) -> bool:
+def participant(turn: Turn, reply: Reply) -> bool:
     """"YES <code>", "stop family updates", "REVOKE <name>" and "add family" from a participant."""
     who = turn.party.participant
     if who is None:
@@ -50,7 +50,7 @@ def participant(turn: Turn) -> bool:
         c = signed.consent
         return turn.answer("family_consent", "family.consent.confirmed",
                            recipient=c.recipient_name, recipient_first=c.recipient_name.split()[0])
-    text = normalize(turn.message.body)
+    text = reply.normalized
     revoke_match = REVOKE.match(text)
     name = revoke_match.group(1) if revoke_match else None
     if STOP_ALL.match(text) or name in ("all", "family", "todos", "todo"):
@@ -77,10 +77,10 @@ def _revoke(turn: Turn, name: str | None) -> bool:
     return turn.answer("family_revoke", "family.revoked.some", names=names)
 
 
-def family(turn: Turn) -> bool:
+def family(turn: Turn, reply: Reply) -> bool:
     """A family member's YES to join, a note for the counselor; anything else names no one."""
     phone = turn.message.phone
-    if normalize(turn.message.body) in JOIN:
+    if reply.normalized in JOIN:
         if join(turn.session, phone, message_sid=turn.message.sid, now=turn.now):
             return turn.answer("family_join", "family.joined",
                                frequency=turn.program.text("family.frequency", turn.language))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from bot.triage import triage
-from handlers.triage_actions import act_on, recent_cravings
+from bot.triage.reply import Reply
+from handlers.triage_actions import act_on
 from handlers.turn import Turn
 
 
-def handle(turn: Turn) -> bool:
+def handle(turn: Turn, reply: Reply) -> bool:
     """Routine texts pass on to the fallback; urgent or concerning ones alert and get feedback."""
-    result = triage(turn.message.body, recent_cravings=recent_cravings(turn),
-                    rules=turn.rules)
+    result = reply.risk
     if result.level == "none":
         return False
     act_on(turn, result, context="free_text")

@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.rules.keywords import normalize
+from bot.rules.pause import PauseRequest, parse_pause
 from bot.services.schedule.pausing import pause, resume
 from bot.services.schedule.wording import date_text
+from bot.triage.reply import Reply
 from handlers.turn import Turn
 
-_PAUSE = re.compile(
-    r"^(?:pause|pausa|pausar)(?:\s+(?:for\s+|por\s+)?(?P<n>\d{1,2})"
-    r"(?:\s*(?:d|day|days|dia|dias))?)?$"
-)
-_RESUME = re.compile(r"^(?:resume|unpause|reanudar|continuar)$")
+__all__ = ["PauseRequest", "handle", "parse_pause"]
 
 
-@dataclass(frozen=True)
-class PauseRequest:
-    """A text asking to pause (for `days`, or open-ended) or to resume."""
-
-    action: str  # pause | resume
-    days: int | None = None
-
-
-def parse_pause(text: str) -> PauseRequest | None:
-    """Recognise PAUSE, PAUSE 3 days, PAUSA 3 días, RESUME, REANUDAR; None otherwise."""
-    norm = normalize(text)
-    if _RESUME.match(norm):
-        return PauseRequest("resume")
-    match = _PAUSE.match(norm)
-    if not match:
-        return None
-    days = int(match.group("n")) if match.group("n") else None
-    return PauseRequest("pause", days if days else None)
-
-
-def handle(turn: Turn) -> bool:
+def handle(turn: Turn, reply: Reply) -> bool:
     """Pause or resume the sender's daily check-ins."""
-    request = parse_pause(turn.message.body)
+    request = reply.pause
     person = turn.party.participant
     if request is None or person is None or person.status == "discharged":
         return False

@@ -14,7 +14,7 @@ import dataclasses
 import logging
 
 from bot.services import screening
-from bot.triage import parse_yes_no
+from bot.triage.reply import Reply
 from handlers import crisis
 from handlers.turn import Turn
 
@@ -22,15 +22,15 @@ log = logging.getLogger(__name__)
 QUESTION_KEY = "screening.question"
 
 
-def ask(turn: Turn) -> bool:
+def ask(turn: Turn, reply: Reply) -> bool:
     """Uncertain band: resources plus one screening question; the answer is awaited."""
     participant = turn.party.participant
     if participant is None:
         return False
-    result = turn.read()
+    result = reply.plain
     if not result.screen:
         return False
-    if screening.pending_for(turn.session, participant.id, turn.now) is not None:
+    if turn.sender is not None and turn.sender.screening_id is not None:
         return False  # asked already and awaiting the answer: the usual handlers take this text
     question = turn.program.text(QUESTION_KEY, turn.language, turn.style)
     row = screening.ask(
@@ -43,13 +43,14 @@ def ask(turn: Turn) -> bool:
     return True
 
 
-def answer(turn: Turn) -> bool:
+def answer(turn: Turn, reply: Reply) -> bool:
     """An answer to an open screening question: YES/crisis pages, NO leaves a concern alert."""
     participant = turn.party.participant
     if participant is None:
         return False
-    said = parse_yes_no(turn.message.body, rules=turn.rules)
-    result = turn.read()
+    said, result = reply.yes_no, reply.plain
+    if turn.sender is not None and turn.sender.screening_id is None:
+        return False  # no question awaits an answer
     if said is None and result.level != "crisis":
         return False  # not an answer: no query, the text goes on down the chain
     row = screening.pending_for(turn.session, participant.id, turn.now)

@@ -5,22 +5,16 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, request
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.models import MessageLog, OutboxMessage
 from bot.models.messaging import DELIVERY_RANK
-from bot.outbox import enqueue, flag_recipient
-from bot.rules.send_errors import backoff, classify_error
 from bot.runtime import current
-from bot.services.delivery import note_account_error
-from bot.services.family.disclosures import retry_disclosure
+from bot.services.delivery_status import record_delivery_status
 from handlers.signature import is_authentic
 from handlers.webhook import SID, plain
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio_status", __name__)
-DELIVERY_RETRIES = 3
 MAX_ERROR_CODE = 999_999  # Twilio's codes have five digits; the column is a 32-bit integer
 
 
@@ -62,37 +56,4 @@ def status_callback() -> Response:
 
 def _record(runtime, sid: str, status: str, code: int | None, now) -> None:
     with runtime.Session() as session, session.begin():
-        row = session.scalar(select(OutboxMessage).where(OutboxMessage.twilio_sid == sid))
-        if row is None:
-            return
-        current_rank = DELIVERY_RANK.get(row.delivery_status or "", 0)
-        if DELIVERY_RANK[status] <= current_rank:
-            return  # a repeat or an older status arriving late
-        row.delivery_status = status
-        entry = session.scalar(select(MessageLog).where(MessageLog.twilio_sid == sid))
-        if entry is not None:
-            entry.state = status
-        if status in ("failed", "undelivered") and code:
-            _act_on_delivery_error(session, row, code, now)
-            note_account_error(session, runtime.program, code, now)
-
-
-def _act_on_delivery_error(session, row: OutboxMessage, code: int, now) -> None:
-    row.error_code = code
-    action = classify_error(code, None)
-    retry_number = row.dedupe_key.count("#retry") + 1
-    retrying = action.retry and retry_number <= DELIVERY_RETRIES
-    # An unreachable handset (30003) is retried first and flagged only once retries run out.
-    if action.opt_out or (action.flag and not retrying):
-        flag_recipient(session, row, action, code, now, "delivery.flagged")
-    if not retrying:
-        return
-    key, not_before = f"{row.dedupe_key}#retry{retry_number}", now + backoff(retry_number + 1)
-    if row.party == "family" and retry_disclosure(session, row, occurrence=key, now=now,
-                                                  not_before=not_before):
-        return
-    enqueue(
-        session, to=row.to_phone, channel=row.channel, body=row.body, kind=row.kind,
-        dedupe_key=key, now=now, participant_id=row.participant_id, not_before=not_before,
-        expires_at=row.expires_at, priority=row.priority, party=row.party,
-    )
+        record_delivery_status(session, runtime, sid, status, code, now)

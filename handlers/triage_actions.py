@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import zlib
 
-from bot.services.alerts import follow_up, open_alert_like, raise_alert, short_summary
+from bot.phones import mask
+from bot.services.alerts import AlertOutcome, raise_or_add, short_summary
 from bot.services.schedule.checkins import recent_cravings as recent_cravings_of
 from bot.triage import Triage
 from handlers.turn import Turn
@@ -16,6 +18,8 @@ TIP_PREFIX = "coping.tip."
 
 def recent_cravings(turn: Turn) -> list[int]:
     """The participant's craving ratings of the last week, for the "rise of 3+" rule."""
+    if turn.sender is not None:
+        return list(turn.sender.recent_cravings)
     participant = turn.party.participant
     if participant is None:
         return []
@@ -32,29 +36,35 @@ def coping_tip(turn: Turn) -> str:
     return turn.program.text(key, turn.language, turn.style)
 
 
-def alert_for(turn: Turn, result: Triage, *, kind: str) -> bool:
-    """Raise (or add this text to) the alert `result` calls for; True when staff will know."""
+def alert_for(turn: Turn, result: Triage, *, kind: str) -> AlertOutcome:
+    """Raise (or add this text to) the alert `result` calls for; its pages go out now."""
     participant = turn.party.participant
-    existing = open_alert_like(
-        turn.session, participant_id=participant.id if participant else None,
-        phone=turn.message.phone, level=result.level, now=turn.now,
-    )
-    if existing is not None:
-        turn.page_ids += follow_up(turn.session, turn.runtime, existing,
-                                   message_log_id=turn.log.id, now=turn.now)
-        return True
-    raised = raise_alert(
+    crisis = result.level == "crisis"
+    if crisis and participant is None:
+        kind, summary = "crisis_unknown", "texted crisis language"
+    else:
+        summary = short_summary(result.reasons)
+    outcome = raise_or_add(
         turn.session, turn.runtime, participant=participant, level=result.level, kind=kind,
-        reasons=result.reasons, summary=short_summary(result.reasons), now=turn.now,
+        reasons=result.reasons, summary=summary, now=turn.now,
         dedupe_key=f"msg:{turn.message.sid}", message_log_id=turn.log.id,
-        phone=None if participant else turn.message.phone,
+        phone=turn.message.phone,
     )
-    if raised is not None:
-        log.info("alert %s (%s) raised from inbound %s", raised.alert.id, result.level,
-                 turn.message.sid)
-        if result.level == "crisis":
-            turn.page_ids += raised.outbox_ids
-    return True
+    turn.page_ids += outcome.page_now
+    if crisis:
+        log.warning("crisis alert %s from %s: %s page(s) to send now",
+                    outcome.alert.id if outcome.alert else None, mask(turn.message.phone),
+                    len(turn.page_ids))
+    return outcome
+
+
+def crisis_alert(turn: Turn, result: Triage) -> str:
+    """Raise (or add to) the crisis alert and queue its pages; returns the reply's key."""
+    # Always a crisis alert: a YES to the screening question pages whatever the words' level.
+    outcome = alert_for(turn, dataclasses.replace(result, level="crisis"), kind="crisis")
+    if turn.party.participant is None:
+        return "crisis.unknown"  # says nothing about the program or anyone in it
+    return "crisis.again" if outcome.alert is not None and not outcome.new else "crisis.reply"
 
 
 def feedback_key(result: Triage) -> str:
@@ -80,9 +90,7 @@ def act_on(turn: Turn, result: Triage, *, context: str, feedback: bool = True) -
     alert's kind. The alert's dedupe key is the MessageSid, so a replay never alerts twice.
     """
     if result.level == "crisis":
-        from handlers.crisis import respond
-
-        respond(turn, result)
+        turn.answer("crisis", crisis_alert(turn, result))
         return
     if result.level in ("urgent", "concern"):
         alert_for(turn, result, kind=context)

@@ -8,32 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.models import Counselor, MessageLog, Participant
+from bot.models import MessageLog
 from bot.program import Program
 from bot.runtime import Runtime
-from bot.triage import Triage, TriageRules, triage
+from bot.services.inbound.party import InboundMessage, Party, Sender
+from bot.services.inbound.records import store_inbound
+from bot.triage import TriageRules
+from bot.triage.reply import Reply
 
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """A text as Twilio delivered it, already validated and normalised."""
-
-    sid: str
-    phone: str  # E.164
-    channel: str  # sms | whatsapp
-    body: str
-    received_at: datetime
-    opt_out_type: str | None = None  # STOP | START | HELP when Twilio's Advanced Opt-Out answered
-
-
-@dataclass
-class Party:
-    """Who a phone number belongs to."""
-
-    kind: str  # participant | counselor | family | unknown
-    participant: Participant | None = None
-    counselor: Counselor | None = None
-    family: Any = None  # a FamilyContact when kind == "family"
+__all__ = ["InboundMessage", "Party", "Turn"]
 
 
 @dataclass
@@ -44,19 +27,22 @@ class Turn:
     runtime: Runtime
     message: InboundMessage
     party: Party
-    log: MessageLog
     now: datetime
+    reply: Reply | None = None  # the text read once (parse_reply), in its context
+    sender: Sender | None = None  # what the sender was asked last (the party lookup)
+    entry: MessageLog | None = None  # the text's log row, once a handler needed its id
     opted_out: bool = False
     replies: list[str] = field(default_factory=list)
     page_ids: list[int] = field(default_factory=list)  # outbox rows the web process sends now
     intent: str | None = None
-    reading: Triage | None = None  # the text's plain triage, read once (see `read`)
 
-    def read(self) -> Triage:
-        """The text triaged without context (crisis and screening checks), computed once."""
-        if self.reading is None:
-            self.reading = triage(self.message.body, rules=self.rules)
-        return self.reading
+    @property
+    def log(self) -> MessageLog:
+        """The text's log row, written when first needed (most texts need it only at the end,
+        where it is written with the replies)."""
+        if self.entry is None:
+            self.entry = store_inbound(self.session, self.message, self.party)
+        return self.entry
 
     @property
     def program(self) -> Program:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.db import scrub_driver_message
+from bot.db import once_more_if_disconnected, scrub_driver_message
 from bot.paging import send_pages_soon
 from bot.phones import InvalidPhone, mask, split_address
 from bot.runtime import current
@@ -70,9 +70,12 @@ def incoming_message() -> Response:
         opt_out_type=opt_out_type(form.get("OptOutType")),
     )
     reading = read_before_storing(runtime, message.body)  # before the database is touched
-    try:
+    def store_and_handle():
         with runtime.Session() as session, session.begin():
-            turn = handle_inbound(session, runtime, message, message.received_at, reading)
+            return handle_inbound(session, runtime, message, message.received_at, reading)
+
+    try:
+        turn = once_more_if_disconnected(store_and_handle)
     except Exception as exc:
         in_crisis = reading is not None and reading.level == "crisis"
         return not_stored(runtime, message, in_crisis, exc)

@@ -52,7 +52,7 @@ def turn_for(runtime, clock):
                                  received_at=clock())
         return Turn(session=session, runtime=runtime, message=message,
                     party=Party("participant", participant=participant),
-                    log=record_inbound(session, message), now=clock())
+                    entry=record_inbound(session, message), now=clock())
 
     yield build
     for session in sessions:

@@ -12,7 +12,7 @@ from bot import audit
 from bot.models import Alert, AlertEvent, Counselor, StaffAccount
 from bot.program import Program
 from bot.runtime import Runtime
-from bot.services.alerts import page, staff_text
+from bot.services.alert_pages import page, staff_text
 from bot.services.oncall import is_on_call
 
 

@@ -7,16 +7,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.models import Alert, AlertEvent, Counselor, Participant
-from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS, enqueue
-from bot.rules.timing import QuietHours
+from bot.rules.ladder import deadline_after
 from bot.runtime import Runtime
+from bot.services.alert_pages import event_values, page, staff_text, who
+from bot.services.escalation import first_notified, first_recipients, ladder_for
+
+__all__ = ["AlertOutcome", "RaisedAlert", "follow_up", "open_alert_like", "page",
+           "raise_alert", "raise_or_add", "short_summary", "staff_text", "who"]
 
 log = logging.getLogger(__name__)
 LEVEL_RANK = {"concern": 1, "urgent": 2, "crisis": 3}
@@ -41,74 +45,6 @@ def short_summary(reasons: Sequence[str], limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def who(session: Session, alert: Alert) -> str:
-    """The minimum-necessary reference to the person an alert is about."""
-    if alert.participant_id is not None:
-        return session.get(Participant, alert.participant_id).first_name_initial
-    return f"unknown number ending {(alert.phone or '')[-4:]}"
-
-
-def alert_text(alert: Alert, participant: Participant, summary: str) -> str:
-    """The short staff text: minimum necessary, a reference, and how to acknowledge."""
-    return (
-        f"Alert {alert.id} {alert.level.upper()}: {participant.first_name_initial} {summary}. "
-        f"Reply ACK {alert.id}"
-    )
-
-
-def staff_text(session: Session, runtime: Runtime, alert: Alert, key: str, **values) -> str:
-    """Render staff wording `key` (config/messages/alerts.yaml) for `alert`."""
-    return runtime.program.text(
-        key, runtime.program.default_language, None, id=alert.id, level=alert.level.upper(),
-        who=who(session, alert), summary=alert.summary or "needs a look", **values,
-    )
-
-
-def staff_send_time(runtime: Runtime, level: str, now: datetime) -> datetime:
-    """When a staff text about an alert may go: crisis and urgent at once, day or night;
-    a concern waits for the clinic's texting hours (clinic time zone), so counselors are not
-    woken for something that can wait until morning."""
-    if level != "concern":
-        return now
-    program = runtime.program
-    quiet = QuietHours(program.quiet_start, program.quiet_end)
-    tz = ZoneInfo(program.timezone)
-    return now if quiet.inside(now.astimezone(tz).time()) else quiet.next_opening(now, tz)
-
-
-def page(
-    session: Session,
-    runtime: Runtime,
-    alert: Alert,
-    counselors: Sequence[Counselor],
-    *,
-    body: str,
-    tag: str,
-    action: str,
-    now: datetime,
-    send_at: datetime | None = None,
-) -> list[int]:
-    """Queue `body` to each counselor once per (alert, tag), from `send_at` (default: now);
-    log an AlertEvent and audit each."""
-    ids = []
-    priority = PRIORITY_CRISIS if alert.level == "crisis" else PRIORITY_ALERT
-    not_before = staff_send_time(runtime, alert.level, send_at or now)
-    for counselor in counselors:
-        row = enqueue(
-            session, to=counselor.phone, body=body, kind=f"alert.{alert.level}",
-            dedupe_key=f"alert:{alert.id}:{tag}:{counselor.id}", now=now, priority=priority,
-            party="counselor", not_before=not_before,
-        )
-        if row is None:
-            continue
-        ids.append(row.id)
-        session.add(AlertEvent(alert_id=alert.id, at=now, action=action,
-                               counselor_id=counselor.id, outbox_id=row.id, detail=tag))
-        audit.record(session, f"alert.{action}", now=now, subject_type="alert",
-                     subject_id=alert.id, counselor_id=counselor.id, outbox_id=row.id, step=tag)
-    return ids
-
-
 def raise_alert(
     session: Session,
     runtime: Runtime,
@@ -127,33 +63,36 @@ def raise_alert(
 
     `participant` is None only for crisis language from an unknown `phone`.
     """
-    from bot.rules.ladder import deadline_after
-    from bot.services.escalation import first_recipients, ladder_for
-
     if level not in LEVEL_RANK:
         raise ValueError(f"alert level must be one of {tuple(LEVEL_RANK)}, not {level!r}")
-    if session.scalar(select(Alert.id).where(Alert.dedupe_key == dedupe_key)):
-        return None
     ladder = ladder_for(runtime.program)
-    alert = Alert(
-        dedupe_key=dedupe_key, participant_id=participant.id if participant else None,
-        counselor_id=participant.counselor_id if participant else None, phone=phone,
-        level=level, kind=kind[:30], reasons=list(reasons), summary=summary[:120],
-        message_log_id=message_log_id, state="open", step=0, created_at=now,
-        deadline_at=deadline_after(ladder, level, 0, now),
-    )
-    session.add(alert)
-    session.flush()
-    session.add(AlertEvent(alert_id=alert.id, at=now, action="created", detail=kind[:300],
-                           message_log_id=message_log_id))
-    audit.record(session, "alert.raised", now=now, subject_type="alert", subject_id=alert.id,
-                 level=level, kind=kind, reasons=list(reasons))
+    # One round trip, race-free: INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    alert = session.scalars(
+        dialect.insert(Alert).values(
+            dedupe_key=dedupe_key, participant_id=participant.id if participant else None,
+            counselor_id=participant.counselor_id if participant else None, phone=phone,
+            level=level, kind=kind[:30], reasons=list(reasons), summary=summary[:120],
+            message_log_id=message_log_id, state="open", step=0, created_at=now,
+            deadline_at=deadline_after(ladder, level, 0, now),
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Alert)
+    ).one_or_none()
+    if alert is None:
+        return None
     counselors = first_recipients(session, ladder, alert, runtime.program, now)
+    # Written with the pages' events, first (so its id comes first).
+    created = (
+        event_values(alert, now, "created", detail=kind[:300], message_log_id=message_log_id),
+        audit.values("alert.raised", now=now, subject_type="alert", subject_id=alert.id,
+                     level=level, kind=kind, reasons=list(reasons)),
+    )
     if not counselors:
         log.warning("alert %s (%s): no active counselor to notify", alert.id, level)
     body = staff_text(session, runtime, alert, "alert.staff.new")
     ids = page(session, runtime, alert, counselors, body=body, tag="step0", action="notified",
-               now=now)
+               now=now, preface=[created])
     return RaisedAlert(alert, ids)
 
 
@@ -179,8 +118,6 @@ def follow_up(
 
     Other levels tell only the counselor who acknowledged; until then the ladder does the rest.
     """
-    from bot.services.escalation import first_notified
-
     session.add(AlertEvent(alert_id=alert.id, at=now, action="follow_up",
                            message_log_id=message_log_id))
     audit.record(session, "alert.follow_up", now=now, subject_type="alert", subject_id=alert.id,
@@ -210,3 +147,51 @@ def follow_up(
     page(session, runtime, alert, people, body=body, tag=f"again{window + 1}",
          action="notified", now=now, send_at=later)
     return []  # nothing to send now: the clock sends the folded page when its window opens
+
+
+@dataclass
+class AlertOutcome:
+    """What `raise_or_add` did: the alert (new or open), and the pages to send right away."""
+
+    alert: Alert | None
+    page_now: list[int] = field(default_factory=list)
+    new: bool = False
+
+
+def raise_or_add(
+    session: Session,
+    runtime: Runtime,
+    *,
+    participant: Participant | None,
+    level: str,
+    kind: str,
+    reasons: Sequence[str],
+    summary: str,
+    now: datetime,
+    dedupe_key: str,
+    message_log_id: int | None = None,
+    phone: str | None = None,
+    add_to_open: bool = True,
+) -> AlertOutcome:
+    """The one way an alert starts or grows: add to a recent open alert about the same person
+    at `level` or above (`add_to_open`), else raise a new one (None alert on a replayed
+    `dedupe_key`). Pages to send now: a follow-up's, and a new crisis alert's; the clock sends
+    the rest. The webhook, the clock's sweeps and the console all come through here.
+    """
+    if add_to_open and message_log_id is not None:
+        existing = open_alert_like(
+            session, participant_id=participant.id if participant else None, phone=phone,
+            level=level, now=now,
+        )
+        if existing is not None:
+            ids = follow_up(session, runtime, existing, message_log_id=message_log_id, now=now)
+            return AlertOutcome(existing, ids)
+    raised = raise_alert(
+        session, runtime, participant=participant, level=level, kind=kind, reasons=reasons,
+        summary=summary, now=now, dedupe_key=dedupe_key, message_log_id=message_log_id,
+        phone=None if participant else phone,
+    )
+    if raised is None:
+        return AlertOutcome(None)
+    log.info("alert %s (%s) raised: %s", raised.alert.id, level, kind)
+    return AlertOutcome(raised.alert, raised.outbox_ids if level == "crisis" else [], new=True)

@@ -12,7 +12,7 @@ from bot import audit
 from bot.models import Alert, Counselor, OutboxMessage, Participant
 from bot.outbox import cancel_pending
 from bot.runtime import Runtime
-from bot.services.alerts import page, staff_text
+from bot.services.alert_pages import page, staff_text
 from bot.services.oncall import clear_counselor
 from bot.services.people import EnrolmentError, _name, _phone, _phone_in_use
 

@@ -15,7 +15,7 @@ from bot.models import Alert, AlertEvent, Counselor
 from bot.program import Program
 from bot.rules.ladder import Ladder, ladder_from_dict, next_step
 from bot.runtime import Runtime
-from bot.services.alerts import page, staff_text
+from bot.services.alert_pages import page, staff_text
 from bot.services.oncall import on_call_now
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.models import Participant
 from bot.models.screening import ScreeningQuestion
 from bot.runtime import Runtime
-from bot.services.alerts import RaisedAlert, raise_alert
+from bot.services.alerts import AlertOutcome, raise_or_add
 
 ANSWER_WINDOW = timedelta(minutes=30)
 
@@ -66,15 +66,16 @@ def record_answer(row: ScreeningQuestion, *, answer: str, outcome: str, now: dat
 def answered_no(
     session: Session, runtime: Runtime, row: ScreeningQuestion, participant: Participant, *,
     message_log_id: int | None, now: datetime,
-) -> RaisedAlert | None:
+) -> AlertOutcome:
     """NO: a concern alert so the counselor still looks, with the question and answer."""
-    raised = raise_alert(
-        session, runtime, participant=participant, level="concern", kind="screening",
+    raised = raise_or_add(  # a new alert of its own, never a follow-up
+        add_to_open=False, session=session, runtime=runtime,
+        participant=participant, level="concern", kind="screening",
         reasons=alert_reasons(row, "screening question answered NO"),
         summary="answered NO to the safety question", now=now,
         dedupe_key=f"screening:{row.id}:answer", message_log_id=message_log_id,
     )
-    row.alert_id = raised.alert.id if raised else row.alert_id
+    row.alert_id = raised.alert.id if raised.alert else row.alert_id
     return raised
 
 
@@ -89,11 +90,12 @@ def sweep_unanswered(session: Session, runtime: Runtime, now: datetime) -> int:
     for row in rows:
         row.outcome = "no_answer"
         participant = session.get(Participant, row.participant_id)
-        raised = raise_alert(
-            session, runtime, participant=participant, level="urgent", kind="screening",
+        raised = raise_or_add(  # a new alert of its own, never a follow-up
+            add_to_open=False, session=session, runtime=runtime,
+            participant=participant, level="urgent", kind="screening",
             reasons=alert_reasons(row, "no answer to the safety question in 30 minutes"),
             summary="no answer to the safety question", now=now,
             dedupe_key=f"screening:{row.id}:no_answer", message_log_id=row.message_log_id,
         )
-        row.alert_id = raised.alert.id if raised else row.alert_id
+        row.alert_id = raised.alert.id if raised.alert else row.alert_id
     return len(rows)

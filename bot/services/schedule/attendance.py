@@ -15,7 +15,7 @@ from bot import audit
 from bot.models import Participant
 from bot.models.schedule import Attendance, ReminderConfirmation, TherapySession
 from bot.runtime import Runtime
-from bot.services.alerts import raise_alert
+from bot.services.alerts import raise_or_add
 from bot.services.schedule.sessions import SessionError
 from bot.services.schedule.wording import when_text
 
@@ -55,9 +55,10 @@ def mark_attendance(
         return False
     what = "group" if therapy.group_id else "appointment"
     when = when_text(therapy.starts_at, runtime.program.timezone, "en")
-    raised = raise_alert(
-        session, runtime, participant=participant, level="concern", kind="absence",
+    raised = raise_or_add(  # a new alert of its own, never a follow-up
+        add_to_open=False, session=session, runtime=runtime,
+        participant=participant, level="concern", kind="absence",
         reasons=[f"absent from {what} without notice"], summary=f"missed {what} {when}",
         now=now, dedupe_key=f"absence:{therapy.id}:{participant.id}",
     )
-    return raised is not None
+    return raised.new

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.models import Participant
 from bot.models.schedule import CheckIn
 from bot.runtime import Runtime
-from bot.services.alerts import raise_alert
+from bot.services.alerts import raise_or_add
 
 STEPS = ("craving", "use", "mood", "done")
 
@@ -82,13 +82,14 @@ def mark_missed(session: Session, runtime: Runtime, now: datetime, streak: int) 
     if not newly or streak < 1:
         return counts
     for participant, first_date in _streaks(session, sorted(set(newly)), streak, now):
-        raised = raise_alert(
-            session, runtime, participant=participant, level="concern", kind="missed_checkins",
+        raised = raise_or_add(  # a new alert of its own, never a follow-up
+            add_to_open=False, session=session, runtime=runtime,
+            participant=participant, level="concern", kind="missed_checkins",
             reasons=[f"{streak} daily check-ins missed in a row"],
             summary=f"missed {streak} daily check-ins in a row", now=now,
             dedupe_key=f"missed_checkins:{participant.id}:{first_date}",
         )
-        counts["missed_alerts"] += 1 if raised else 0
+        counts["missed_alerts"] += 1 if raised.new else 0
     return counts
 
 

@@ -1,0 +1,124 @@
+"""The rows one inbound text leaves: its log entry, and the replies answered inline (TwiML).
+
+The replies go into the outbox (state "replied": the outbox stays the record of everything
+sent) with one log row each. Written together at the end of the turn in as few statements as
+the dialect allows: one on PostgreSQL (a data-modifying CTE), two on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Integer, literal, null, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.models import MessageLog, OutboxMessage
+from bot.outbox import PRIORITY_REPLY
+from bot.services.inbound.party import InboundMessage, Party
+
+LOG, OUTBOX = MessageLog.__table__, OutboxMessage.__table__
+
+
+def _inbound_values(message: InboundMessage, party: Party | None, **extra) -> dict:
+    return {
+        "direction": "in", "channel": message.channel, "phone": message.phone,
+        "party": party.kind if party else "unknown",
+        "participant_id": party.participant.id if party and party.participant else None,
+        "counselor_id": party.counselor.id if party and party.counselor else None,
+        "twilio_sid": message.sid, "body": message.body, "state": "received",
+        "created_at": message.received_at, **extra,
+    }
+
+
+def store_inbound(
+    session: Session, message: InboundMessage, party: Party | None = None
+) -> MessageLog | None:
+    """Log the text now (a handler needs its id); None when this MessageSid was already
+    received (a replayed webhook). One round trip: INSERT ... ON CONFLICT DO NOTHING RETURNING."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(MessageLog).values(**_inbound_values(message, party))
+        .on_conflict_do_nothing(index_elements=["twilio_sid"])
+        .returning(MessageLog)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def finish_inbound(
+    session: Session, message: InboundMessage, party: Party, *, entry: MessageLog | None,
+    intent: str | None, replies: Sequence[str], now: datetime,
+) -> None:
+    """Record the text as handled (`entry` if it was logged already) and its inline replies."""
+    if entry is not None:
+        entry.intent, entry.state = intent, "processed"  # flushed with the statements below
+    inbound = None if entry is not None else _inbound_values(
+        message, party, intent=intent, state="processed")
+    outbox = [
+        {"dedupe_key": f"reply:{message.sid}:{index}", "kind": "reply", "to_phone": message.phone,
+         "channel": message.channel, "body": text,
+         "participant_id": party.participant.id if party.participant else None,
+         "priority": PRIORITY_REPLY, "state": "replied", "party": party.kind, "not_before": now,
+         "attempts": 1, "maybe_sent": False, "sent_at": now, "created_at": now}
+        for index, text in enumerate(replies)
+    ]
+    if not outbox:
+        if inbound is not None:
+            session.execute(LOG.insert().values(inbound))
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        _write_in_one(session, inbound, outbox)
+    else:
+        _write_in_two(session, inbound, outbox)
+
+
+def _reply_log(row: dict, outbox_id) -> dict:
+    return {
+        "direction": "out", "channel": row["channel"], "phone": row["to_phone"],
+        "party": row["party"], "participant_id": row["participant_id"], "counselor_id": None,
+        "twilio_sid": None, "outbox_id": outbox_id, "body": row["body"], "intent": "reply",
+        "state": "replied", "created_at": row["created_at"],
+    }
+
+
+def _write_in_two(session: Session, inbound: dict | None, outbox: list[dict]) -> None:
+    """SQLite: the outbox rows (RETURNING their ids), then every log row in one INSERT."""
+    ids = dict(session.execute(
+        OUTBOX.insert().values(outbox).returning(OUTBOX.c.dedupe_key, OUTBOX.c.id)).all())
+    logs = [_reply_log(row, ids[row["dedupe_key"]]) for row in outbox]
+    if inbound is not None:  # the text first, so its id precedes its replies'
+        logs.insert(0, {**inbound, "outbox_id": None})
+    session.execute(LOG.insert().values(logs))
+
+
+def _write_in_one(session: Session, inbound: dict | None, outbox: list[dict]) -> None:
+    """PostgreSQL: INSERT the outbox rows in a CTE and the log rows from what it returns."""
+    sent = OUTBOX.insert().values(outbox).returning(*OUTBOX.c).cte("sent")
+    names = ["direction", "channel", "phone", "party", "participant_id", "counselor_id",
+             "twilio_sid", "outbox_id", "body", "intent", "state", "created_at"]
+    out = {**_reply_log({"channel": sent.c.channel, "to_phone": sent.c.to_phone,
+                         "party": sent.c.party, "participant_id": sent.c.participant_id,
+                         "body": sent.c.body, "created_at": sent.c.created_at}, sent.c.id)}
+    replies = select(
+        *(_column(out[name], name) for name in names), sent.c.id.label("ord"))
+    rows = replies
+    if inbound is not None:  # the text first, so its id precedes its replies'
+        text = {**inbound, "outbox_id": None}
+        rows = union_all(select(*(_column(text[name], name) for name in names),
+                                literal(0, Integer).label("ord")), replies)
+    rows = rows.subquery("rows")
+    session.execute(
+        LOG.insert()
+        .from_select(names, select(*(rows.c[name] for name in names)).order_by(rows.c.ord))
+        .add_cte(sent)
+    )
+
+
+def _column(value, name: str):
+    """A SELECT column for log column `name`: a CTE column, or a typed literal."""
+    if isinstance(value, ColumnElement):
+        return value.label(name)
+    if value is None:
+        return null().cast(LOG.c[name].type).label(name)
+    return literal(value, LOG.c[name].type).label(name)
