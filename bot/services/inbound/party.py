@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, bindparam, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import Counselor, MessageLog, Participant, PhoneNumber
@@ -71,12 +72,18 @@ def look_up_sender(session: Session, phone: str, sid: str, now: datetime) -> Sen
     # write lock for the whole transaction, so there the lookup itself reads opted_out.
     postgres = session.get_bind().dialect.name == "postgresql"
     held = hold_phone(session, phone) if postgres else None
-    row = session.execute(_lookup(phone, sid, now, read_opt_out=not postgres)).one()
+    row = session.execute(_lookup(read_opt_out=not postgres), {
+        "phone": phone, "sid": sid, "now": now,
+        "since": now - timedelta(days=RECENT_CRAVING_DAYS)}).one()
     return _sender(row, held)
 
 
-def _lookup(phone: str, sid: str, now: datetime, *, read_opt_out: bool):
-    me = select(literal(phone, String(20)).label("phone")).subquery("me")
+@functools.cache
+def _lookup(*, read_opt_out: bool):
+    """The lookup statement, built once per process (building it costs more than running it);
+    its values are bound parameters: phone, sid, now and since."""
+    now = bindparam("now")
+    me = select(bindparam("phone", type_=String(20)).label("phone")).subquery("me")
     asked = aliased(CheckIn)
     open_checkin = (
         select(asked.id)
@@ -97,14 +104,14 @@ def _lookup(phone: str, sid: str, now: datetime, *, read_opt_out: bool):
     cravings = (
         select(func.aggregate_strings(cast(rated.craving, String), ","))
         .where(rated.participant_id == Participant.id, rated.craving.is_not(None),
-               rated.asked_at >= now - timedelta(days=RECENT_CRAVING_DAYS), rated.asked_at <= now)
+               rated.asked_at >= bindparam("since"), rated.asked_at <= now)
         .correlate(Participant).scalar_subquery()
     )
     reminder = _last_reminder(now)
     columns = [
         Counselor, Participant, FamilyContact, CheckIn,
         exists().where(Counselor.__table__.c.phone == me.c.phone).correlate(me).label("staff"),
-        exists().where(MessageLog.twilio_sid == sid).label("received"),
+        exists().where(MessageLog.twilio_sid == bindparam("sid")).label("received"),
         reminder.with_only_columns(TherapySession.id).scalar_subquery().label("reminded_id"),
         reminder.with_only_columns(Fire.decided_at).scalar_subquery().label("reminded_at"),
         select(ScreeningQuestion.id)

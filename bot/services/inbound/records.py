@@ -7,10 +7,11 @@ the dialect allows: one on PostgreSQL (a data-modifying CTE), two on SQLite.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, literal, null, select, union_all
+from sqlalchemy import ColumnElement, Integer, bindparam, literal, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -92,25 +93,39 @@ def _write_in_two(session: Session, inbound: dict | None, outbox: list[dict]) ->
     session.execute(LOG.insert().values(logs))
 
 
+_NAMES = ("direction", "channel", "phone", "party", "participant_id", "counselor_id",
+          "twilio_sid", "outbox_id", "body", "intent", "state", "created_at")
+
+
 def _write_in_one(session: Session, inbound: dict | None, outbox: list[dict]) -> None:
     """PostgreSQL: INSERT the outbox rows in a CTE and the log rows from what it returns."""
-    sent = OUTBOX.insert().values(outbox).returning(*OUTBOX.c).cte("sent")
-    names = ["direction", "channel", "phone", "party", "participant_id", "counselor_id",
-             "twilio_sid", "outbox_id", "body", "intent", "state", "created_at"]
+    params = {f"o{i}_{key}": value for i, row in enumerate(outbox) for key, value in row.items()}
+    if inbound is not None:
+        params.update({f"in_{name}": inbound.get(name) for name in _NAMES})
+    session.execute(_one_statement(len(outbox), tuple(outbox[0]), inbound is not None), params)
+
+
+@functools.cache
+def _one_statement(replies: int, keys: tuple[str, ...], with_inbound: bool):
+    """The CTE for `replies` outbox rows (and the text's own row), built once per shape:
+    building it costs more than running it. Values are bound as o<i>_<column> and in_<column>."""
+    sent = OUTBOX.insert().values([
+        {key: bindparam(f"o{i}_{key}", type_=OUTBOX.c[key].type) for key in keys}
+        for i in range(replies)]).returning(*OUTBOX.c).cte("sent")
     out = {**_reply_log({"channel": sent.c.channel, "to_phone": sent.c.to_phone,
                          "party": sent.c.party, "participant_id": sent.c.participant_id,
                          "body": sent.c.body, "created_at": sent.c.created_at}, sent.c.id)}
-    replies = select(
-        *(_column(out[name], name) for name in names), sent.c.id.label("ord"))
-    rows = replies
-    if inbound is not None:  # the text first, so its id precedes its replies'
-        text = {**inbound, "outbox_id": None}
-        rows = union_all(select(*(_column(text[name], name) for name in names),
-                                literal(0, Integer).label("ord")), replies)
+    rows = select(*(_column(out[name], name) for name in _NAMES), sent.c.id.label("ord"))
+    if with_inbound:  # the text first, so its id precedes its replies'
+        text = select(*(null().cast(LOG.c[name].type).label(name) if name == "outbox_id"
+                        else bindparam(f"in_{name}", type_=LOG.c[name].type).label(name)
+                        for name in _NAMES), literal(0, Integer).label("ord"))
+        rows = union_all(text, rows)
     rows = rows.subquery("rows")
-    session.execute(
+    return (
         LOG.insert()
-        .from_select(names, select(*(rows.c[name] for name in names)).order_by(rows.c.ord))
+        .from_select(list(_NAMES), select(*(rows.c[name] for name in _NAMES))
+                     .order_by(rows.c.ord))
         .add_cte(sent)
     )
 
