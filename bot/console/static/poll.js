@@ -6,15 +6,12 @@
   if (!meta || !window.fetch || !window.DOMParser) { return; }
   var url = meta.getAttribute("content");
   var every = 20000;
-  var busy = false;  // one refresh at a time: a slow server must not get a second one
   var leaving = false;  // signed out: reload once (a second reload would lose the notice)
 
   function refresh() {
-    if (busy || leaving) { return; }
-    busy = true;
+    if (leaving) { return; }
     fetch(url, { headers: { "X-Console-Poll": "1" }, credentials: "same-origin" })
       .then(function (response) {
-        busy = false;
         if (response.redirected || response.status === 401) {
           leaving = true;
           window.location.reload();  // signed out meanwhile: show the login page
@@ -31,7 +28,7 @@
           if (replacement) { old.replaceWith(replacement); }
         });
       })
-      .catch(function () { busy = false; /* offline for a moment: try again next time */ });
+      .catch(function () { /* offline for a moment: try again next time */ });
   }
   window.setInterval(refresh, every);
 }());
