@@ -20,12 +20,16 @@ WARM_TEXTS = ("I want to kill myself", "had a good day, craving sevenish, 5 no 6
 
 
 def warm(runtime: Runtime) -> None:
-    """Compile the triage rules (and load the learned layer and the transport) now, not on the
-    first text.
+    """Compile the triage rules (and load the learned layer, the ORM mappers and the Twilio
+    library) now, not on the first text.
 
     For processes that serve texts: a bad pattern stops start-up with one line, and under
     `gunicorn --preload` the work is done once, before the workers fork, and shared.
     """
+    from sqlalchemy.orm import configure_mappers
+
+    from bot.triage import triage
+
     try:
         rules = runtime.rules
     except ValueError as exc:
@@ -34,10 +38,9 @@ def warm(runtime: Runtime) -> None:
         from bot.triage.model import load_model
 
         load_model()
-    from bot.triage import triage
-
     for sample in WARM_TEXTS:  # compiles the rules' lazily built regexes (a first text's ~15 ms)
         triage(sample, rules=rules)
+    configure_mappers()  # ~25 ms of CPU a worker would otherwise spend on its first text
     warm_transport = getattr(runtime.transport, "warm", None)  # test doubles may have none
     if warm_transport is not None:
         warm_transport()  # the first crisis page must not pay for importing the Twilio library
