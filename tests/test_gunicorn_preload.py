@@ -42,7 +42,8 @@ def test_post_fork_forgets_the_parents_pooled_connections(tmp_path):
 
 def test_warming_before_the_fork_loads_twilio_and_compiles_triage(tmp_path):
     """`warm` (run in gunicorn's master and by the clock) imports the Twilio Messages API and
-    builds triage's lazy regexes and the ORM mappers, so a worker's first crisis page and first text pay neither."""
+    builds triage's lazy regexes and the ORM mappers, so a worker's first crisis page and
+    first text pay for none of them."""
     import subprocess
 
     script = (
