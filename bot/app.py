@@ -15,13 +15,21 @@ from bot.runtime import Runtime, rules_of, system_clock
 from bot.senders import Transport, build_transport
 from bot.settings import Settings, SettingsError
 
+# A few texts that reach every part of triage, read once before serving.
+WARM_TEXTS = ("I want to kill myself", "had a good day, craving sevenish, 5 no 6", "quiero morir")
+
 
 def warm(runtime: Runtime) -> None:
-    """Compile the triage rules (and load the learned layer) now, not on the first text.
+    """Compile the triage rules (and load the learned layer, the ORM mappers and the Twilio
+    library) now, not on the first text.
 
     For processes that serve texts: a bad pattern stops start-up with one line, and under
     `gunicorn --preload` the work is done once, before the workers fork, and shared.
     """
+    from sqlalchemy.orm import configure_mappers
+
+    from bot.triage import triage
+
     try:
         rules = runtime.rules
     except ValueError as exc:
@@ -30,6 +38,12 @@ def warm(runtime: Runtime) -> None:
         from bot.triage.model import load_model
 
         load_model()
+    for sample in WARM_TEXTS:  # compiles the rules' lazily built regexes (a first text's ~15 ms)
+        triage(sample, rules=rules)
+    configure_mappers()  # ~25 ms of CPU a worker would otherwise spend on its first text
+    warm_transport = getattr(runtime.transport, "warm", None)  # test doubles may have none
+    if warm_transport is not None:
+        warm_transport()  # the first crisis page must not pay for importing the Twilio library
 
 
 def build_runtime(

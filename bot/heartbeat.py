@@ -47,11 +47,17 @@ def beat(session: Session, name: str | None = None) -> None:
     """Record that sender `name` (default: this process) is alive now."""
     name = name or sender_name()
     at = wall()
+    # One statement once this sender has a row (every beat after a process's first).
+    if session.execute(
+        update(Sender).where(Sender.name == name).values(beat_at=at),
+        execution_options={"synchronize_session": False},
+    ).rowcount:
+        return
     if insert_ignoring_duplicates(
         session, Sender.__table__, [{"name": name, "beat_at": at}], key=["name"]
     ):  # a new process: forget the long-gone ones, so the table stays a handful of rows
         session.execute(delete(Sender).where(Sender.beat_at < at - FORGET_AFTER))
-    else:
+    else:  # another transaction inserted it meanwhile
         session.execute(update(Sender).where(Sender.name == name).values(beat_at=at))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -52,15 +53,20 @@ def enqueue_many(session: Session, rows: list[dict]) -> list[OutboxMessage]:
     if not rows:
         return []
     values = [{"maybe_sent": False, "state": "pending", "attempts": 0, "expires_at": None,
-               "participant_id": None, **row} for row in rows]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(OutboxMessage).values(values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage)
-    )
-    new = {row.dedupe_key: row for row in session.scalars(stmt)}
+               "participant_id": None, "channel": "sms", **row} for row in rows]
+    # Rows as parameters, not in the statement: SQLAlchemy caches its compiled form (a
+    # multi-VALUES statement is compiled anew every call) and still sends one INSERT.
+    stmt = _insert_new_texts(session.get_bind().dialect.name)
+    new = {row.dedupe_key: row for row in session.scalars(stmt, values)}
     return [new[row["dedupe_key"]] for row in rows if row["dedupe_key"] in new]
+
+
+@functools.cache
+def _insert_new_texts(dialect: str):
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING the new rows, built once."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (module.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage))
 
 
 def record_reply(

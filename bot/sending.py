@@ -6,6 +6,7 @@ any number of sender processes can drain one outbox without sending a row twice.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -14,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, Update, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -122,6 +123,51 @@ def claim(
     return claimed, report
 
 
+@functools.cache
+def _named_claim(dialect: str) -> tuple[Select, Update]:
+    """`claim_named`'s two statements, built once per process with bound parameters:
+    whether any of the named rows' numbers opted out (waiting, on PostgreSQL, for a request
+    still deciding for that number, as `is_opted_out(wait=True)` does), and the claim."""
+    ids, now = bindparam("ids", expanding=True), bindparam("now")
+    numbers = select(OutboxMessage.to_phone).where(OutboxMessage.id.in_(ids))
+    opted_out = select(PhoneNumber.opted_out).where(PhoneNumber.phone.in_(numbers))
+    due = select(OutboxMessage.id).where(
+        OutboxMessage.id.in_(ids), OutboxMessage.state == "pending",
+        OutboxMessage.not_before <= now,
+        or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+    )
+    if dialect == "postgresql":
+        opted_out = opted_out.with_for_update(read=True)
+        due = due.with_for_update(skip_locked=True)
+    claim_due = (
+        update(OutboxMessage).where(OutboxMessage.id.in_(due))
+        .values(state="sending", claimed_at=now, claimed_by=bindparam("me"),
+                attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+    )
+    return opted_out, claim_due
+
+
+def claim_named(
+    session: Session, now: datetime, ids: list[int]
+) -> tuple[list[OutboxMessage], DrainReport]:
+    """Claim the due rows among `ids` for sending right away, their numbers' opt-outs checked.
+
+    The crisis pages' claim: one statement reads the opt-outs (waiting out a STOP being handled
+    for the number, so `deliver` need not look again), one claims the rows, one beats. A row
+    that expired is left for the clock to drop; when a number opted out, `claim` settles it.
+    """
+    opted_out, claim_due = _named_claim(session.get_bind().dialect.name)
+    if any(session.scalars(opted_out, {"ids": ids})):
+        return claim(session, now, len(ids), ids=ids)  # suppresses those rows
+    me = sender_name()
+    rows = session.scalars(claim_due, {"ids": ids, "now": now, "me": me},
+                           execution_options={"synchronize_session": False}).all()
+    if rows:
+        beat(session, me)  # in the claim's transaction: a claimed row always has a live sender
+    return sorted(rows, key=lambda r: (r.priority, r.id)), DrainReport()
+
+
 def reserve_slots(
     session: Session, count: int, rate: float, wall: float | None = None
 ) -> list[float]:
@@ -148,15 +194,22 @@ def _status_callback(runtime: Runtime) -> str | None:
     return f"{base.rstrip('/')}/twilio/status" if base else None
 
 
-def deliver(runtime: Runtime, row: OutboxMessage, now: datetime) -> DrainReport:
-    """Send one claimed row and record what happened; never raises for a send failure."""
+def deliver(
+    runtime: Runtime, row: OutboxMessage, now: datetime, *, opt_out_checked: bool = False
+) -> DrainReport:
+    """Send one claimed row and record what happened; never raises for a send failure.
+
+    `opt_out_checked`: the claim itself just read the number's opt-out, waiting out a STOP
+    being handled (`claim_named`), and nothing has kept the row waiting since.
+    """
     report = DrainReport()
     address = to_address(row.to_phone, row.channel)
     sid, error = None, None
-    with runtime.Session() as session:
-        # Pacing may have kept this row waiting; a STOP that arrived meanwhile still wins.
-        if is_opted_out(session, row.to_phone, wait=True):  # waits out a STOP being handled
-            return _suppress(runtime, row.id)
+    if not opt_out_checked:
+        with runtime.Session() as session:
+            # Pacing may have kept this row waiting; a STOP that arrived meanwhile still wins.
+            if is_opted_out(session, row.to_phone, wait=True):  # waits out a STOP being handled
+                return _suppress(runtime, row.id)
     try:
         if row.maybe_sent:
             sid = runtime.transport.find_sent(address, row.body, row.created_at)
@@ -307,9 +360,11 @@ def send_now(runtime: Runtime, ids: list[int]) -> DrainReport:
         return report
     at = runtime.now()
     with runtime.Session() as session, session.begin():
-        rows, settled = claim(session, at, len(ids), ids=ids)
+        rows, settled = claim_named(session, at, ids)
     report.add(settled)
     with holding(runtime):
-        for row in rows:
-            report.add(deliver(runtime, row, at))
+        for n, row in enumerate(rows):
+            # The claim read the first row's opt-out just now; a later row has waited for the
+            # sends before it, so a STOP that came meanwhile is looked for again.
+            report.add(deliver(runtime, row, at, opt_out_checked=n == 0))
     return report

@@ -38,3 +38,34 @@ def test_post_fork_forgets_the_parents_pooled_connections(tmp_path):
     with engine.connect() as conn:  # the child opens its own
         assert conn.execute(text("SELECT 1")).scalar() == 1
     engine.dispose()
+
+
+def test_warming_before_the_fork_loads_twilio_and_compiles_triage(tmp_path):
+    """`warm` (run in gunicorn's master and by the clock) imports the Twilio Messages API and
+    builds triage's lazy regexes and the ORM mappers, so a worker's first crisis page and
+    first text pay for none of them."""
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "from bot.app import build_runtime, warm\n"
+        "from bot.settings import Settings\n"
+        "from bot.triage import matching\n"
+        "rt = build_runtime(Settings.from_env())\n"
+        "assert rt.transport.name == 'twilio'\n"
+        "assert 'twilio.rest.api.v2010.account.message' not in sys.modules\n"
+        "import bot.models  # the app imports them; nothing has configured them yet\n"
+        "from sqlalchemy.orm.mapper import _mapper_registries\n"
+        "assert any(r._new_mappers for r in _mapper_registries)\n"
+        "warm(rt)\n"
+        "assert 'twilio.rest.api.v2010.account.message' in sys.modules\n"
+        "assert matching._GATES\n"
+        "assert not any(r._new_mappers for r in _mapper_registries)\n"
+        "assert 'client' not in vars(rt.transport)  # each process makes its own client\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+           "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "x" * 32,
+           "TWILIO_FROM_NUMBER": "+15005550006", "IOPBOT_TRANSPORT": "twilio"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -75,6 +75,8 @@ def scheduler_command() -> None:
     from schedules.clock import build_scheduler
 
     rt = require_schema()
+    # The clock may send a crisis page on its first pass: import the Twilio library now.
+    getattr(rt.transport, "warm", lambda: None)()
     click.echo(f"clock: a pass every {rt.settings.tick_seconds:g}s; Ctrl-C to stop", err=True)
     try:
         build_scheduler(rt).start()

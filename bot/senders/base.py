@@ -28,5 +28,8 @@ class Transport(Protocol):
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> str:
         """Send `body` to address `to`; return the provider's message id or raise SendError."""
 
+    def warm(self) -> None:
+        """Load what the first send needs, before serving (optional; a no-op by default)."""
+
     def find_sent(self, to: str, body: str, since: datetime) -> str | None:
         """The id of a message already accepted for `to` with `body` since `since`, if any."""

@@ -25,6 +25,9 @@ class ConsoleTransport:
             print(f"SMS to {to}: {flat}", file=self.stream, flush=True)
         return sid
 
+    def warm(self) -> None:
+        """Nothing to load."""
+
     def find_sent(self, to: str, body: str, since: datetime) -> str | None:
         """The console keeps no record, so an interrupted send is printed again."""
         return None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -84,10 +85,41 @@ def page(
         audits.append(audit.values(f"alert.{action}", now=now, subject_type="alert",
                                    subject_id=alert.id, counselor_id=counselor.id,
                                    outbox_id=row.id, step=tag))
+    if events and session.get_bind().dialect.name == "postgresql":
+        session.execute(EVENTS_AND_AUDITS, {"events": _json(events), "audits": _json(audits)})
+        return [row.id for row in rows]
     if events:
         session.execute(insert(AlertEvent.__table__), events)
     audit.record_many(session, audits)
     return [row.id for row in rows]
+
+
+# PostgreSQL: a page's alert events and their audit rows in one statement (one round trip less
+# on the crisis path), each list a JSON array of rows, inserted in order.
+EVENTS_AND_AUDITS = text("""
+WITH events AS (
+    INSERT INTO alert_events (alert_id, at, action, counselor_id, outbox_id, message_log_id, detail)
+    SELECT alert_id, at, action, counselor_id, outbox_id, message_log_id, detail
+    FROM json_to_recordset(CAST(:events AS json)) AS e(alert_id integer, at timestamptz,
+        action text, counselor_id integer, outbox_id integer, message_log_id integer, detail text)
+)
+INSERT INTO audit_events (at, actor, action, subject_type, subject_id, detail, staff_id,
+                          participant_id, page)
+SELECT at, actor, action, subject_type, subject_id, detail, staff_id, participant_id, page
+FROM json_to_recordset(CAST(:audits AS json)) AS a(at timestamptz, actor text, action text,
+    subject_type text, subject_id integer, detail json, staff_id integer, participant_id integer,
+    page text)
+""")
+
+
+def _json(rows: list[dict]) -> str:
+    return json.dumps(rows, default=_instant)
+
+
+def _instant(value: object) -> str:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} {value!r:.40} in an event row")
 
 
 def event_values(alert: Alert, now: datetime, action: str, **values) -> dict:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Select, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,8 @@ __all__ = ["AlertOutcome", "RaisedAlert", "follow_up", "open_alert_like", "page"
 
 log = logging.getLogger(__name__)
 LEVEL_RANK = {"concern": 1, "urgent": 2, "crisis": 3}
+LEVELS_FROM = {level: [lv for lv, r in LEVEL_RANK.items() if r >= rank]  # a level and those above
+               for level, rank in LEVEL_RANK.items()}
 FOLLOW_UP_WINDOW = timedelta(hours=24)  # a new text this soon joins the open alert it echoes
 # Staff hear about more texts on an alert at most once per window after its first page: a
 # flood of texts from one number is one "texted again" page per window, not a page per text.
@@ -67,18 +70,13 @@ def raise_alert(
         raise ValueError(f"alert level must be one of {tuple(LEVEL_RANK)}, not {level!r}")
     ladder = ladder_for(runtime.program)
     # One round trip, race-free: INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING.
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    alert = session.scalars(
-        dialect.insert(Alert).values(
-            dedupe_key=dedupe_key, participant_id=participant.id if participant else None,
-            counselor_id=participant.counselor_id if participant else None, phone=phone,
-            level=level, kind=kind[:30], reasons=list(reasons), summary=summary[:120],
-            message_log_id=message_log_id, state="open", step=0, created_at=now,
-            deadline_at=deadline_after(ladder, level, 0, now),
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Alert)
-    ).one_or_none()
+    alert = session.scalars(_insert_alert(session.get_bind().dialect.name), {
+        "dedupe_key": dedupe_key, "participant_id": participant.id if participant else None,
+        "counselor_id": participant.counselor_id if participant else None, "phone": phone,
+        "level": level, "kind": kind[:30], "reasons": list(reasons), "summary": summary[:120],
+        "message_log_id": message_log_id, "state": "open", "step": 0, "created_at": now,
+        "deadline_at": deadline_after(ladder, level, 0, now),
+    }).one_or_none()
     if alert is None:
         return None
     counselors = first_recipients(session, ladder, alert, runtime.program, now)
@@ -96,19 +94,37 @@ def raise_alert(
     return RaisedAlert(alert, ids)
 
 
+@functools.cache
+def _insert_alert(dialect: str) -> Insert:
+    """The new alert's INSERT ... ON CONFLICT DO NOTHING RETURNING, built once per process
+    (values as bound parameters: building the statement per text cost more than running it)."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (module.insert(Alert).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(Alert))
+
+
+@functools.cache
+def _open_alert(by_participant: bool) -> Select:
+    """`open_alert_like`'s query, built once per process with bound parameters."""
+    stmt = select(Alert).where(
+        Alert.state != "resolved", Alert.created_at >= bindparam("since"),
+        Alert.level.in_(bindparam("levels", expanding=True)),
+    )
+    if by_participant:
+        stmt = stmt.where(Alert.participant_id == bindparam("participant_id"))
+    else:
+        stmt = stmt.where(Alert.phone == bindparam("phone"), Alert.participant_id.is_(None))
+    return stmt.order_by(Alert.id.desc()).limit(1)
+
+
 def open_alert_like(
     session: Session, *, participant_id: int | None, phone: str | None, level: str, now: datetime
 ) -> Alert | None:
     """A recent unresolved alert about the same person at `level` or above, if any."""
-    stmt = select(Alert).where(
-        Alert.state != "resolved", Alert.created_at >= now - FOLLOW_UP_WINDOW,
-        Alert.level.in_([lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[level]]),
-    )
-    if participant_id is not None:
-        stmt = stmt.where(Alert.participant_id == participant_id)
-    else:
-        stmt = stmt.where(Alert.phone == phone, Alert.participant_id.is_(None))
-    return session.scalars(stmt.order_by(Alert.id.desc()).limit(1)).first()
+    by_participant = participant_id is not None
+    params = {"since": now - FOLLOW_UP_WINDOW, "levels": LEVELS_FROM[level]}
+    params.update({"participant_id": participant_id} if by_participant else {"phone": phone})
+    return session.scalars(_open_alert(by_participant), params).first()
 
 
 def follow_up(
