@@ -183,9 +183,11 @@ def _check_http_url(name: str, value: str) -> None:
 
 
 def _load_dotenv() -> None:
-    from dotenv import load_dotenv
+    path = Path.cwd() / ".env"
+    if path.is_file():  # python-dotenv is imported only when there is a file for it to read
+        from dotenv import load_dotenv
 
-    load_dotenv(Path.cwd() / ".env", override=False)
+        load_dotenv(path, override=False)
 
 
 def export_passphrase(env: Mapping[str, str] | None = None) -> str | None:
