@@ -27,6 +27,8 @@ def warm(runtime: Runtime) -> None:
     """
     try:
         rules = runtime.rules
+    except SettingsError:  # the clinic's triage file, read on first use, names itself
+        raise
     except ValueError as exc:
         raise SettingsError(f"IOPBOT_CONFIG: {runtime.triage.source}: {exc}") from None
     if rules.model.enabled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import COMMANDS, all_commands, build_group, script_info
+from bot.clinic import packaged
 
 IOPBOT = Path(sys.executable).parent / "iopbot"
 # What `--help` must not import: a command module, the web stack, the database layer, Twilio,
@@ -124,12 +126,12 @@ def test_only_serving_commands_get_the_webhook_and_console_routes(monkeypatch, t
 
 # What a command that only reads or changes rows must not import: the web app (its factory's
 # Flask, Werkzeug, Jinja), the webhook and console, Twilio, the PostgreSQL driver (the database
-# here is SQLite) and the clock's scheduler.
+# here is SQLite), the clock's scheduler and the triage rules.
 NOT_FOR_DATABASE_COMMANDS = ("flask", "werkzeug", "jinja2", "twilio", "psycopg", "apscheduler",
-                             "handlers", "bot.console", "schedules")
+                             "handlers", "bot.console", "schedules", "bot.triage")
 # What a database command's `--help` must not import either: the database layer and services.
 NOT_FOR_HELP = (*NOT_FOR_DATABASE_COMMANDS, "sqlalchemy", "bot.models", "bot.services",
-                "bot.triage", "alembic", "yaml")
+                "alembic", "yaml")
 
 
 def imported(loaded: set[str], packages: tuple[str, ...]) -> list[str]:
@@ -166,8 +168,8 @@ def test_db_upgrade_at_head_runs_no_alembic_and_reads_no_clinic_file(sqlite_cli)
     code, output, loaded = run_cli("db", "upgrade", env=env, cwd=folder)
     assert code == 0, output
     assert output.startswith("database at head (sqlite:///"), output
-    assert imported(loaded, (*NOT_FOR_DATABASE_COMMANDS, "alembic", "bot.models", "bot.triage",
-                             "bot.clinic", "yaml")) == []
+    assert imported(loaded, (*NOT_FOR_DATABASE_COMMANDS, "alembic", "bot.models", "bot.clinic",
+                             "yaml")) == []
 
 
 @pytest.mark.parametrize("args", [
@@ -227,3 +229,24 @@ def test_at_head_only_when_the_version_table_says_the_head(tmp_path):
         assert script_heads() != frozenset({"d463c56c8504"})
     finally:
         engine.dispose()
+
+
+def test_only_commands_that_read_texts_read_the_triage_file(sqlite_cli, tmp_path):
+    env, folder = sqlite_cli
+    shutil.copyfile(packaged("program.yaml"), tmp_path / "program.yaml")
+    with (tmp_path / "program.yaml").open("a", encoding="utf-8") as program:
+        program.write("triage_rules: triage.yaml\n")
+    (tmp_path / "triage.yaml").write_text("thresholds: {urgent_cravings: 5}\n", "utf-8")
+    env = {**env, "IOPBOT_CONFIG": str(tmp_path / "program.yaml")}
+    code, output, loaded = run_cli("participant", "list", env=env, cwd=folder)
+    assert code == 0, output
+    assert "bot.triage" not in loaded
+    for args in (["chat", "--phone", "+14155550123"], ["dispatch"]):  # checked before starting
+        code, output, _ = run_cli(*args, env=env, cwd=folder)
+        assert code == 2, output
+        assert output.strip() == (f"iopbot: IOPBOT_CONFIG: {tmp_path / 'triage.yaml'}: "
+                                  "unknown key 'thresholds.urgent_cravings' (did you mean "
+                                  "'urgent_craving'?)"), output
+    code, output, _ = run_cli("triage", "hello", env=env, cwd=folder)  # read on first use
+    assert code == 1
+    assert "IOPBOT_CONFIG" in output and "urgent_cravings" in output

@@ -115,6 +115,9 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 SERVING = frozenset({"web", "run"})  # the commands that serve the app's routes
+# The commands that read texts: the clinic's triage file is checked before they start (others
+# never read it).
+READ_TEXTS = frozenset({*SERVING, "scheduler", "dispatch", "chat", "triage"})
 
 
 def script_info(*, web: bool = True) -> ScriptInfo:
@@ -136,7 +139,8 @@ def _attach_launch(ctx: click.Context) -> None:
     if ctx.obj is None:
         from bot.cli.context import Launch
 
-        ctx.obj = Launch(web=ctx.invoked_subcommand in SERVING)
+        name = ctx.invoked_subcommand
+        ctx.obj = Launch(web=name in SERVING, triage=name in READ_TEXTS)
 
 
 def build_group() -> click.Group:

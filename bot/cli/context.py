@@ -33,10 +33,13 @@ class Launch:
     """What the `iopbot` group hands its commands: settings, engine, runtime, each built once.
 
     `web`: the Flask app, when a command asks for it, gets the webhook and console routes.
+    `triage=False`: the clinic's triage rules are read on first use, not at start (commands
+    that read no text).
     """
 
-    def __init__(self, *, web: bool = False) -> None:
+    def __init__(self, *, web: bool = False, triage: bool = True) -> None:
         self.web = web
+        self.triage = triage
         self._settings: Settings | None = None
         self._engine: Engine | None = None
         self._runtime: Runtime | None = None
@@ -70,7 +73,7 @@ class Launch:
             from bot.program import load_program
 
             settings = self.settings
-            program = load_program(settings.config_path)  # checks every clinic file
+            program = load_program(settings.config_path, triage=self.triage)
             self._runtime = build_runtime(settings, program=program, engine=self.engine)
         return self._runtime
 
