@@ -185,8 +185,8 @@ def test_a_database_commands_help_imports_no_database_layer(args):
 
 
 def test_help_choices_are_the_ones_the_services_check():
-    from bot.program import LANGUAGES
-    from bot.vocabulary import DISCHARGE_REASONS, STAFF_ROLES
+    from bot.services.people import DISCHARGE_REASONS, LANGUAGES
+    from bot.services.staff import STAFF_ROLES
 
     verbs = {"discharge": ("reason", DISCHARGE_REASONS), "add": ("language", LANGUAGES)}
     participant = all_commands_by_name()["participant"]
