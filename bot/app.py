@@ -6,14 +6,17 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from bot.db import make_engine, make_session_factory
 from bot.program import Program, load_program
-from bot.runtime import Runtime, rules_of, system_clock
+from bot.runtime import Runtime, system_clock
 from bot.senders import Transport, build_transport
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # Flask is imported by `create_app` only: CLI commands build a runtime alone
+    from flask import Flask
+    from sqlalchemy import Engine
 
 # A few texts that reach every part of triage, read once before serving.
 WARM_TEXTS = ("I want to kill myself", "had a good day, craving sevenish, 5 no 6", "quiero morir")
@@ -32,6 +35,8 @@ def warm(runtime: Runtime) -> None:
 
     try:
         rules = runtime.rules
+    except SettingsError:  # the clinic's triage file, read on first use, names itself
+        raise
     except ValueError as exc:
         raise SettingsError(f"IOPBOT_CONFIG: {runtime.triage.source}: {exc}") from None
     if rules.model.enabled:
@@ -52,9 +57,12 @@ def build_runtime(
     program: Program | None = None,
     transport: Transport | None = None,
     clock: Callable[[], datetime] | None = None,
+    engine: Engine | None = None,
 ) -> Runtime:
-    """Assemble settings, program, rules, database and transport (for the app and the clock)."""
-    engine = make_engine(settings.database_url)
+    """Assemble settings, program, rules, database and transport (for the app, the clock and
+    the CLI). The triage rules were checked by `load_program`; they are compiled on first use.
+    """
+    engine = engine if engine is not None else make_engine(settings.database_url)
     program = program or load_program(settings.config_path)
     return Runtime(
         settings=settings,
@@ -63,7 +71,6 @@ def build_runtime(
         Session=make_session_factory(engine),
         transport=transport or build_transport(settings),
         clock=clock or system_clock,
-        triage=rules_of(program),  # checked now, compiled on first use, once per process
     )
 
 
@@ -90,6 +97,8 @@ def create_app(
                 raise
             print(f"iopbot: {exc}", file=sys.stderr)  # one line, not a traceback per worker
             sys.exit(2)
+    from flask import Flask
+
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     configure_logging(runtime.settings.log_level)

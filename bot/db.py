@@ -6,11 +6,13 @@ import logging
 import re
 import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:  # the ORM is imported by the first session factory (`db upgrade` needs none)
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,6 +107,8 @@ def _scrub_driver_error(context) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory; callers own the lifecycle: `with factory() as s, s.begin():`."""
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from importlib.resources import files
@@ -64,7 +66,7 @@ class Program:
     keep_message_bodies_days: int | None = None
     # The packaged triage rules and ladder with the clinic's overrides laid over them, checked
     # but not compiled: the runtime compiles the triage rules on first use (bot.runtime).
-    triage: dict[str, Any] = field(default_factory=dict, repr=False)
+    triage: Mapping[str, Any] = field(default_factory=dict, repr=False)
     escalation: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def section(self, name: str) -> dict[str, Any]:
@@ -102,10 +104,12 @@ class Program:
         return local >= self.quiet_start or local < self.quiet_end
 
 
-def load_program(path: Path | str | None = None) -> Program:
+def load_program(path: Path | str | None = None, *, triage: bool = True) -> Program:
     """Load and check the program file and the clinic files it names; SettingsError on trouble.
 
-    The message is one line naming IOPBOT_CONFIG, the file and the key.
+    The message is one line naming IOPBOT_CONFIG, the file and the key. `triage=False`: the
+    triage rules (the largest file) are read and checked on first use of `Program.triage`, for
+    CLI commands that read no text.
     """
     from bot.clinic import ConfigError, checked
     from bot.clinic.files import ProgramFile
@@ -119,7 +123,7 @@ def load_program(path: Path | str | None = None) -> Program:
                                 f"{str(exc).rsplit(': ', 1)[-1]}") from None
         raise SettingsError(f"IOPBOT_CONFIG: {exc}") from None
     try:
-        return _build(program_path, raw)
+        return _build(program_path, raw, triage)
     except ConfigError as exc:
         raise SettingsError(f"IOPBOT_CONFIG: {exc}") from None
     except (ValueError, TypeError, KeyError, AttributeError, OSError) as exc:
@@ -137,9 +141,9 @@ def _beside(path: Path, raw: dict[str, Any], key: str, default: str) -> Path | N
     return None if name == default and not found.exists() else found
 
 
-def _build(path: Path, raw: dict[str, Any]) -> Program:
+def _build(path: Path, raw: dict[str, Any], triage: bool = True) -> Program:
     from bot.clinic import ConfigError, layered
-    from bot.clinic.files import EscalationFile, TriageFile
+    from bot.clinic.files import EscalationFile
     from bot.rules.ladder import ladder_from_dict
 
     clinic = raw.get("clinic") or {}
@@ -172,9 +176,47 @@ def _build(path: Path, raw: dict[str, Any]) -> Program:
         raw=raw,
         phone_region=_phone_region(raw.get("phone_region")),
         keep_message_bodies_days=_keep_days(raw.get("retention")),
-        triage=layered("triage.yaml", TriageFile, rules),
+        triage=_layered_triage(rules) if triage else TriageOnFirstUse(rules),
         escalation=escalation,
     )
+
+
+def _layered_triage(clinic: Path | None) -> dict[str, Any]:
+    from bot.clinic import layered
+    from bot.clinic.files import TriageFile
+
+    return layered("triage.yaml", TriageFile, clinic)
+
+
+class TriageOnFirstUse(Mapping[str, Any]):
+    """The packaged triage rules with the clinic's overrides (`clinic`), read and checked when
+    first looked at; a mistake is a SettingsError naming IOPBOT_CONFIG, as at start-up."""
+
+    def __init__(self, clinic: Path | None) -> None:
+        self.clinic = clinic
+        self._data: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._data is None:
+            from bot.clinic import ConfigError
+
+            with self._lock:
+                if self._data is None:
+                    try:
+                        self._data = _layered_triage(self.clinic)
+                    except ConfigError as exc:
+                        raise SettingsError(f"IOPBOT_CONFIG: {exc}") from None
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _phone_region(value: Any) -> str:

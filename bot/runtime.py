@@ -1,19 +1,28 @@
-"""The running bot's shared parts, kept on the Flask app as `app.extensions["iopbot"]`."""
+"""The running bot's shared parts, kept on the Flask app as `app.extensions["iopbot"]`.
+
+CLI commands that serve nothing build one without the Flask app (`bot.cli.context`).
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from flask import Flask, current_app
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from bot.program import Program
 from bot.senders.base import Transport
 from bot.settings import Settings
-from bot.triage.rules import LazyRules, TriageRules
+
+if TYPE_CHECKING:  # kept out of the import: a CLI command that reads no text needs neither
+    from flask import Flask
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.triage.rules import LazyRules, TriageRules
+
+_TRIAGE_LOCK = threading.Lock()
 
 
 def system_clock() -> datetime:
@@ -35,11 +44,17 @@ class Runtime:
     Session: sessionmaker[Session]
     transport: Transport
     clock: Callable[[], datetime] = system_clock
-    triage: LazyRules | None = None
+    _triage: LazyRules | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.triage is None:
-            self.triage = rules_of(self.program)
+    @property
+    def triage(self) -> LazyRules:
+        """The program's triage rules, made on first use (importing them costs a CLI command
+        that never reads a text a few hundredths of a second) and compiled on first `rules`."""
+        if self._triage is None:
+            with _TRIAGE_LOCK:
+                if self._triage is None:
+                    self._triage = rules_of(self.program)
+        return self._triage
 
     @property
     def rules(self) -> TriageRules:
@@ -57,9 +72,13 @@ class Runtime:
 
 def rules_of(program: Program) -> LazyRules:
     """The program's triage rules, ready to compile on first use."""
+    from bot.triage.rules import LazyRules
+
     return LazyRules(program.triage, str(program.triage_rules_path or "packaged triage.yaml"))
 
 
 def current() -> Runtime:
     """The runtime of the current Flask app."""
+    from flask import current_app
+
     return current_app.extensions["iopbot"]

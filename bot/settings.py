@@ -9,9 +9,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 TRANSPORTS = ("twilio", "console")
@@ -89,6 +86,10 @@ class Settings:
 
     def validated(self) -> Settings:
         """Check every field; raise SettingsError naming the first bad one."""
+        # Here, not at the top: `bot.program` (the CLI's option choices) imports this module.
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             url = make_url(self.database_url)
         except ArgumentError:
@@ -182,9 +183,11 @@ def _check_http_url(name: str, value: str) -> None:
 
 
 def _load_dotenv() -> None:
-    from dotenv import load_dotenv
+    path = Path.cwd() / ".env"
+    if path.is_file():  # python-dotenv is imported only when there is a file for it to read
+        from dotenv import load_dotenv
 
-    load_dotenv(Path.cwd() / ".env", override=False)
+        load_dotenv(path, override=False)
 
 
 def export_passphrase(env: Mapping[str, str] | None = None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import COMMANDS, all_commands, build_group, script_info
+from bot.clinic import packaged
 
 IOPBOT = Path(sys.executable).parent / "iopbot"
 # What `--help` must not import: a command module, the web stack, the database layer, Twilio,
@@ -120,3 +122,131 @@ def test_only_serving_commands_get_the_webhook_and_console_routes(monkeypatch, t
     assert set(cli_app.cli.list_commands(None)) == set(COMMANDS)
     for app in (cli_app, web_app):
         app.extensions["iopbot"].engine.dispose()
+
+
+# What a command that only reads or changes rows must not import: the web app (its factory's
+# Flask, Werkzeug, Jinja), the webhook and console, Twilio, the PostgreSQL driver (the database
+# here is SQLite), the clock's scheduler and the triage rules.
+NOT_FOR_DATABASE_COMMANDS = ("flask", "werkzeug", "jinja2", "twilio", "psycopg", "apscheduler",
+                             "handlers", "bot.console", "schedules", "bot.triage")
+# What a database command's `--help` must not import either: the database layer and services.
+NOT_FOR_HELP = (*NOT_FOR_DATABASE_COMMANDS, "sqlalchemy", "bot.models", "bot.services",
+                "alembic", "yaml")
+
+
+def imported(loaded: set[str], packages: tuple[str, ...]) -> list[str]:
+    """The modules in `loaded` that are one of `packages` or inside one."""
+    return sorted(n for n in loaded if n in packages or n.startswith(tuple(f"{p}." for p in
+                                                                          packages)))
+
+
+@pytest.fixture(scope="module")
+def sqlite_cli(tmp_path_factory) -> tuple[dict[str, str], Path]:
+    """Environment and folder for `iopbot` on a migrated SQLite database, with no `.env`."""
+    folder = tmp_path_factory.mktemp("cli")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IOPBOT_", "TWILIO_"))}
+    env.update(DATABASE_URL=f"sqlite:///{folder / 'cli.db'}", IOPBOT_TRANSPORT="console")
+    code, output, _ = run_cli("db", "upgrade", env=env, cwd=folder)
+    assert code == 0, output
+    return env, folder
+
+
+@pytest.mark.parametrize("args", [
+    ["participant", "list"], ["counselor", "list"], ["alert", "list"], ["oncall", "show"],
+    ["staff", "list"], ["delivery", "problems"], ["inbox"], ["group", "list"],
+])
+def test_a_database_command_builds_no_web_app(sqlite_cli, args):
+    env, folder = sqlite_cli
+    code, output, loaded = run_cli(*args, env=env, cwd=folder)
+    assert code == 0, output
+    assert imported(loaded, NOT_FOR_DATABASE_COMMANDS) == []
+    assert "sqlalchemy.orm" in loaded  # it did read the database
+
+
+def test_db_upgrade_at_head_runs_no_alembic_and_reads_no_clinic_file(sqlite_cli):
+    env, folder = sqlite_cli
+    code, output, loaded = run_cli("db", "upgrade", env=env, cwd=folder)
+    assert code == 0, output
+    assert output.startswith("database at head (sqlite:///"), output
+    assert imported(loaded, (*NOT_FOR_DATABASE_COMMANDS, "alembic", "sqlalchemy.orm", "bot.models",
+                             "bot.clinic", "yaml")) == []
+
+
+@pytest.mark.parametrize("args", [
+    ["participant", "list", "--help"], ["participant", "discharge", "--help"],
+    ["participant", "add", "--help"], ["staff", "add", "--help"], ["oncall", "set", "--help"],
+    ["db", "upgrade", "--help"], ["alert", "--help"], ["family", "invite", "--help"],
+])
+def test_a_database_commands_help_imports_no_database_layer(args):
+    code, output, loaded = run_cli(*args)
+    assert code == 0, output
+    assert "Usage: iopbot" in output
+    assert imported(loaded, NOT_FOR_HELP) == []
+
+
+def test_help_choices_are_the_ones_the_services_check():
+    from bot.services.people import DISCHARGE_REASONS, LANGUAGES
+    from bot.services.staff import STAFF_ROLES
+
+    verbs = {"discharge": ("reason", DISCHARGE_REASONS), "add": ("language", LANGUAGES)}
+    participant = all_commands_by_name()["participant"]
+    for verb, (option, choices) in verbs.items():
+        param = next(p for p in participant.commands[verb].params if p.name == option)
+        assert tuple(param.type.choices) == choices
+    staff_add = all_commands_by_name()["staff"].commands["add"]
+    assert tuple(next(p for p in staff_add.params if p.name == "role").type.choices) == \
+        STAFF_ROLES
+
+
+def all_commands_by_name() -> dict[str, click.Command]:
+    """Every top-level command, imported, by name."""
+    return {command.name: command for command in all_commands()}
+
+
+def test_the_migration_files_heads_are_alembics():
+    from alembic.script import ScriptDirectory
+
+    from bot.migrate import alembic_config, script_heads
+
+    assert script_heads() == frozenset(ScriptDirectory.from_config(alembic_config(None))
+                                       .get_heads())
+
+
+def test_at_head_only_when_the_version_table_says_the_head(tmp_path):
+    from sqlalchemy import text
+
+    from bot.db import make_engine
+    from bot.migrate import at_head, script_heads, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'heads.db'}")
+    try:
+        assert not at_head(engine)  # no version table yet
+        upgrade(engine)
+        assert at_head(engine)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = 'd463c56c8504'"))
+        assert not at_head(engine)
+        assert script_heads() != frozenset({"d463c56c8504"})
+    finally:
+        engine.dispose()
+
+
+def test_only_commands_that_read_texts_read_the_triage_file(sqlite_cli, tmp_path):
+    env, folder = sqlite_cli
+    shutil.copyfile(packaged("program.yaml"), tmp_path / "program.yaml")
+    with (tmp_path / "program.yaml").open("a", encoding="utf-8") as program:
+        program.write("triage_rules: triage.yaml\n")
+    (tmp_path / "triage.yaml").write_text("thresholds: {urgent_cravings: 5}\n", "utf-8")
+    env = {**env, "IOPBOT_CONFIG": str(tmp_path / "program.yaml")}
+    code, output, loaded = run_cli("participant", "list", env=env, cwd=folder)
+    assert code == 0, output
+    assert "bot.triage" not in loaded
+    for args in (["chat", "--phone", "+14155550123"], ["dispatch"]):  # checked before starting
+        code, output, _ = run_cli(*args, env=env, cwd=folder)
+        assert code == 2, output
+        assert output.strip() == (f"iopbot: IOPBOT_CONFIG: {tmp_path / 'triage.yaml'}: "
+                                  "unknown key 'thresholds.urgent_cravings' (did you mean "
+                                  "'urgent_craving'?)"), output
+    code, output, _ = run_cli("triage", "hello", env=env, cwd=folder)  # read on first use
+    assert code == 1
+    assert "IOPBOT_CONFIG" in output and "urgent_cravings" in output

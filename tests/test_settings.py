@@ -166,6 +166,9 @@ def write_program(tmp_path: Path, timezone: str = "America/New_York") -> Path:
 def test_custom_program_file_is_used(tmp_path):
     path = write_program(tmp_path)
     assert run_iopbot(tmp_path, {"IOPBOT_CONFIG": str(path)}, "db", "upgrade").returncode == 0
+    # `db upgrade` reads no clinic file; listing participants loads the program
+    result = run_iopbot(tmp_path, {"IOPBOT_CONFIG": str(path)}, "participant", "list")
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize(

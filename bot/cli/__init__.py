@@ -1,7 +1,9 @@
-"""The `iopbot` command: every CLI verb, on a plain click group that builds the app itself.
+"""The `iopbot` command: every CLI verb, on a plain click group.
 
 Commands are imported only when one runs: `COMMANDS` names each one's module and attribute and
-keeps its short help, so `iopbot --help` and `--version` import no command module.
+keeps its short help, so `iopbot --help` and `--version` import no command module. A command
+gets its runtime from a `bot.cli.context.Launch`, built on first use and without the Flask app
+unless the command serves it (`web`, `run`).
 """
 
 from __future__ import annotations
@@ -113,34 +115,32 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 SERVING = frozenset({"web", "run"})  # the commands that serve the app's routes
+# The commands that read texts: the clinic's triage file is checked before they start (others
+# never read it).
+READ_TEXTS = frozenset({*SERVING, "scheduler", "dispatch", "chat", "triage"})
 
 
 def script_info(*, web: bool = True) -> ScriptInfo:
-    """How commands get the app: built from the environment only when a command needs it.
+    """A Flask `ScriptInfo` building the app from the environment on first use (tests).
 
     `web=False`: without the webhook and console routes (a command that serves nothing).
     """
     from flask.cli import ScriptInfo
 
-    def factory() -> Flask:
-        # Built only when a command needs the app, so `--help`, `--version` and `doctor` work
-        # even when a setting is wrong.
-        from bot.app import build_runtime, create_app
-        from bot.program import load_program
-        from bot.settings import Settings
+    from bot.cli.context import Launch
 
-        settings = Settings.from_env()
-        program = load_program(settings.config_path)  # checks every clinic file; compiles none
-        return create_app(runtime=build_runtime(settings, program=program), web=web)
-
-    return ScriptInfo(create_app=factory, set_debug_flag=False)
+    return ScriptInfo(create_app=Launch(web=web).load_app, set_debug_flag=False)
 
 
 @click.pass_context
-def _attach_app(ctx: click.Context) -> None:
-    # Runs after --help/--version (eager options exit first), before the command.
+def _attach_launch(ctx: click.Context) -> None:
+    # Runs after --help/--version (eager options exit first), before the command. Nothing is
+    # built yet, so `--help`, `--version` and `doctor` work even when a setting is wrong.
     if ctx.obj is None:
-        ctx.obj = script_info(web=ctx.invoked_subcommand in SERVING)
+        from bot.cli.context import Launch
+
+        name = ctx.invoked_subcommand
+        ctx.obj = Launch(web=name in SERVING, triage=name in READ_TEXTS)
 
 
 def build_group() -> click.Group:
@@ -149,7 +149,7 @@ def build_group() -> click.Group:
                            callback=_print_version, help="Show the version and exit.")
     return LazyGroup(
         name="iopbot", help="iopbot: reminders, daily check-ins and counselor alerts by text.",
-        params=[version], callback=_attach_app, lazy=COMMANDS,
+        params=[version], callback=_attach_launch, lazy=COMMANDS,
     )
 
 

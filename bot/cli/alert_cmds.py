@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-from flask.cli import AppGroup
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.cli.common import region, runtime, transaction
-from bot.models import Alert, Counselor
-from bot.phones import InvalidPhone, normalize_phone
-from bot.services.alert_actions import acknowledge, resolve
-from bot.services.alerts import who
+from bot.cli.context import RuntimeGroup
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.models import Counselor
 
 
-@click.group("alert", cls=AppGroup)
+@click.group("alert", cls=RuntimeGroup)
 def alert_group() -> None:
     """Counselor alerts: list, acknowledge, resolve."""
 
 
 def _counselor(session: Session, phone: str) -> Counselor:
+    from sqlalchemy import select
+
+    from bot.models import Counselor
+    from bot.phones import InvalidPhone, normalize_phone
+
     try:
         number = normalize_phone(phone, region())
     except InvalidPhone as exc:
@@ -38,6 +44,11 @@ def _when(value) -> str:
 @click.option("--open", "only_open", is_flag=True, help="Only alerts not yet resolved.")
 def alert_list(only_open: bool) -> None:
     """List alerts, newest first: id, level, state, who, created, step, deadline, reasons."""
+    from sqlalchemy import select
+
+    from bot.models import Alert
+    from bot.services.alert_pages import who
+
     with transaction() as session:
         stmt = select(Alert).order_by(Alert.id.desc())
         if only_open:
@@ -54,6 +65,8 @@ def alert_list(only_open: bool) -> None:
 @click.option("--by", "phone", required=True, help="The acknowledging counselor's phone.")
 def alert_ack(alert_id: int, phone: str) -> None:
     """Acknowledge an alert: its escalation stops."""
+    from bot.services.alert_actions import acknowledge
+
     rt = runtime()
     with transaction() as session:
         counselor = _counselor(session, phone)
@@ -67,6 +80,8 @@ def alert_ack(alert_id: int, phone: str) -> None:
 @click.option("--note", default=None, help="What was done (kept with the alert).")
 def alert_resolve(alert_id: int, phone: str, note: str | None) -> None:
     """Resolve an alert, with an optional note."""
+    from bot.services.alert_actions import resolve
+
     rt = runtime()
     with transaction() as session:
         counselor = _counselor(session, phone)

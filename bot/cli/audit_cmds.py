@@ -5,17 +5,12 @@ from __future__ import annotations
 import json
 
 import click
-from flask.cli import AppGroup
-from sqlalchemy import select
 
-from bot.audit import audit_rows
 from bot.cli.common import parse_instant, region, transaction
-from bot.models import Participant
-from bot.phones import InvalidPhone, normalize_phone
-from bot.services.staff import find_staff
+from bot.cli.context import RuntimeGroup
 
 
-@click.group("audit", cls=AppGroup)
+@click.group("audit", cls=RuntimeGroup)
 def audit_group() -> None:
     """The audit trail (HIPAA 164.312(b))."""
 
@@ -27,6 +22,13 @@ def audit_group() -> None:
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000))
 def audit_list(phone: str | None, email: str | None, since: str | None, limit: int) -> None:
     """Print audit events, newest first: time, actor, action, participant, page, detail."""
+    from sqlalchemy import select
+
+    from bot.audit import audit_rows
+    from bot.models import Participant
+    from bot.phones import InvalidPhone, normalize_phone
+    from bot.services.staff import find_staff
+
     start = parse_instant(since, "--since") if since else None
     with transaction() as session:
         participant_id = staff_id = None

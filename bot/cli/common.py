@@ -1,26 +1,40 @@
-"""Helpers shared by CLI commands: the runtime, a transaction, and one-line errors."""
+"""Helpers shared by CLI commands: the runtime, a transaction, and one-line errors.
+
+Importing this module imports click only: a command's `--help` needs no database.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session
 
-from bot.runtime import Runtime, current
+from bot.cli.context import active
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from bot.runtime import Runtime
 
 
 def runtime() -> Runtime:
-    """The app's runtime (commands run inside the app context)."""
-    return current()
+    """The running command's runtime (`bot.cli.context`)."""
+    return active().runtime
+
+
+def engine() -> Engine:
+    """The running command's database engine (for commands that read no clinic file)."""
+    return active().engine
 
 
 @contextmanager
 def transaction(user_errors: tuple[type[Exception], ...] = (ValueError,)) -> Iterator[Session]:
     """A session in a transaction; listed errors become a one-line CLI error, nothing stored."""
-    rt = current()
+    rt = runtime()
     try:
         with rt.Session() as session, session.begin():
             yield session
@@ -30,7 +44,7 @@ def transaction(user_errors: tuple[type[Exception], ...] = (ValueError,)) -> Ite
 
 def region() -> str:
     """The clinic's region for phone numbers typed without a country code."""
-    return current().program.phone_region
+    return runtime().program.phone_region
 
 
 def parse_day(text: str, option: str) -> date:

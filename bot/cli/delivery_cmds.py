@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from flask.cli import AppGroup
 
 from bot.cli.common import runtime, transaction
-from bot.services.delivery import clear_account_error, delivery_problems
+from bot.cli.context import RuntimeGroup
 
 
 def _at(value: datetime | None) -> str:
     return f"{value:%Y-%m-%dT%H:%MZ}" if value else "-"
 
 
-@click.group("delivery", cls=AppGroup)
+@click.group("delivery", cls=RuntimeGroup)
 def delivery_group() -> None:
     """Texts that cannot be delivered: opt-outs, flagged numbers, account-level errors."""
 
@@ -23,6 +22,8 @@ def delivery_group() -> None:
 @delivery_group.command("problems")
 def delivery_list() -> None:
     """One tab-separated line per problem: account errors first, then opt-outs, then flags."""
+    from bot.services.delivery import delivery_problems
+
     with transaction() as session:
         found = delivery_problems(session)
         for row in found.account:
@@ -42,6 +43,8 @@ def delivery_list() -> None:
 @click.argument("code", type=int)
 def delivery_clear(code: int) -> None:
     """Mark an account-level error fixed (staff are told again if it comes back)."""
+    from bot.services.delivery import clear_account_error
+
     with transaction() as session:
         clear_account_error(session, code, runtime().now())
         click.echo(f"account-level error {code} cleared")

@@ -6,15 +6,33 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup, with_appcontext
 
-from bot import audit
 from bot.cli.common import parse_day, runtime, transaction
-from bot.services.exports import EXPORTS, period, write_export
-from bot.services.reports import weekly_report
+from bot.cli.context import RuntimeGroup, with_runtime
 
 
-@click.group("csv", cls=AppGroup)
+class ExportGroup(RuntimeGroup):
+    """A group with one subcommand per kind of export, made when the group is first used."""
+
+    def _add_kinds(self) -> None:
+        from bot.services.exports import EXPORTS
+
+        for kind in EXPORTS:
+            if kind not in self.commands:
+                _command(kind)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every kind of export."""
+        self._add_kinds()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The export `cmd_name`."""
+        self._add_kinds()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group("csv", cls=ExportGroup)
 def export_group() -> None:
     """CSV exports for a period (clinic time zone); each one is audited."""
 
@@ -25,6 +43,8 @@ def _command(kind: str) -> click.Command:
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
                   help="Write to this file instead of standard output.")
     def run(first: str, last: str, out: Path | None) -> None:
+        from bot.services.exports import period, write_export
+
         rt = runtime()
         days = parse_day(first, "--from"), parse_day(last, "--to")
         with transaction() as session:
@@ -43,20 +63,20 @@ def _command(kind: str) -> click.Command:
     return export_group.command(kind)(run)
 
 
-for _kind in EXPORTS:
-    _command(_kind)
-
-
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
 @click.command("report")
-@with_appcontext
+@with_runtime
 @click.option("--from", "first", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--to", "last", required=True, help="Last day (included), YYYY-MM-DD.")
 def report_command(first: str, last: str) -> None:
     """Per week: active participants, check-in response, attendance, alerts, time to ACK."""
+    from bot import audit
+    from bot.services.exports import period
+    from bot.services.reports import weekly_report
+
     rt = runtime()
     days = parse_day(first, "--from"), parse_day(last, "--to")
     with transaction() as session:

@@ -6,22 +6,15 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import click
-from flask.cli import AppGroup
-from sqlalchemy import select
 
 from bot.cli.common import region, runtime, transaction
-from bot.models.family import Consent
+from bot.cli.context import RuntimeGroup
 from bot.program import LANGUAGES
-from bot.services.family.consent import Invitation, invite
-from bot.services.family.disclosures import accounting
-from bot.services.family.revoke import revoke_by_phone
-from bot.services.family.timing import start_of_day
-from bot.services.people import find_participant
 
 STAFF = "staff:cli"
 
 
-@click.group("family", cls=AppGroup)
+@click.group("family", cls=RuntimeGroup)
 def family_group() -> None:
     """Family updates within the participant's own consent (42 CFR Part 2)."""
 
@@ -40,6 +33,8 @@ def family_group() -> None:
 def family_invite(participant_phone, name, phone, relationship, share, expires, timezone,
                   language) -> None:
     """Text the participant the consent; the family member is invited only after their YES."""
+    from bot.services.family.consent import Invitation, invite
+
     rt = runtime()
     form = Invitation(participant_phone=participant_phone, name=name, phone=phone,
                       relationship=relationship, share=share, expires=expires,
@@ -58,6 +53,8 @@ def family_invite(participant_phone, name, phone, relationship, share, expires, 
 @click.option("--phone", "family_phone", required=True, help="Family member's phone.")
 def family_revoke(participant_phone: str, family_phone: str) -> None:
     """Revoke consent at once: unsent updates are withdrawn, the family member told it stopped."""
+    from bot.services.family.revoke import revoke_by_phone
+
     rt = runtime()
     with transaction() as session:
         for consent in revoke_by_phone(session, rt.program, participant_phone, family_phone,
@@ -69,6 +66,11 @@ def family_revoke(participant_phone: str, family_phone: str) -> None:
 @click.option("--participant", "participant_phone", required=True, help="Participant's phone.")
 def family_list(participant_phone: str) -> None:
     """Each consent: id, name, phone, relationship, scopes, state, expiry, signed, joined."""
+    from sqlalchemy import select
+
+    from bot.models.family import Consent
+    from bot.services.people import find_participant
+
     with transaction() as session:
         participant = find_participant(session, participant_phone, region())
         consents = session.scalars(
@@ -87,6 +89,10 @@ def family_list(participant_phone: str) -> None:
 @click.option("--since", help="Only disclosures on or after this date (YYYY-MM-DD).")
 def family_disclosures(participant_phone: str, since: str | None) -> None:
     """The accounting of disclosures: when, recipient, consent, scope, status, what was sent."""
+    from bot.services.family.disclosures import accounting
+    from bot.services.family.timing import start_of_day
+    from bot.services.people import find_participant
+
     with transaction() as session:
         participant = find_participant(session, participant_phone, region())
         start = None

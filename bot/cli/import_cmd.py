@@ -8,7 +8,6 @@ import click
 
 from bot.cli.common import runtime, transaction
 from bot.cli.people import participant_group
-from bot.services.importing import import_file
 
 
 @participant_group.command("import")
@@ -17,6 +16,8 @@ from bot.services.importing import import_file
 def participant_import(path: Path, dry_run: bool) -> None:
     """Enrol participants from a CSV file (name,phone,counselor,timezone[,language,
     checkin_time,group]); nothing is imported while any row is bad."""
+    from bot.services.importing import import_file
+
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as exc:

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from bot.cli.common import region, transaction
-from bot.models import Counselor
-from bot.phones import InvalidPhone, normalize_phone
-from bot.queries.inbox import waiting
+from bot.cli.context import with_runtime
 
 
 @click.command("inbox")
 @click.option("--counselor", "phone", default=None, help="Only this counselor's caseload.")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000))
-@with_appcontext
+@with_runtime
 def inbox_command(phone: str | None, limit: int) -> None:
     """List waiting texts, oldest first: id, received, participant, counselor, the text."""
+    from sqlalchemy import select
+
+    from bot.models import Counselor
+    from bot.phones import InvalidPhone, normalize_phone
+    from bot.queries.inbox import waiting
+
     with transaction() as session:
         counselor_id = None
         if phone is not None:

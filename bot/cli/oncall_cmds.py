@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from flask.cli import AppGroup
 
 from bot.cli.common import region, runtime, transaction
+from bot.cli.context import RuntimeGroup
 from bot.cli.people import counselor_group
 from bot.cli.schedule_cmds import local_instant
-from bot.services import oncall
-from bot.services.counselors import deactivate_counselor, find_counselor, update_counselor
 
 
 @counselor_group.command("update")
@@ -23,6 +21,8 @@ from bot.services.counselors import deactivate_counselor, find_counselor, update
 def counselor_update(phone: str, name: str | None, new_phone: str | None,
                      supervisor: bool | None) -> None:
     """Change a counselor's name, phone or supervisor role."""
+    from bot.services.counselors import find_counselor, update_counselor
+
     with transaction() as session:
         counselor = find_counselor(session, phone, region=region())
         changes = update_counselor(session, counselor, runtime().now(), name=name,
@@ -35,6 +35,8 @@ def counselor_update(phone: str, name: str | None, new_phone: str | None,
 @click.option("--reassign-to", "reassign_to", help="Colleague's phone: gets the caseload.")
 def counselor_deactivate(phone: str, reassign_to: str | None) -> None:
     """Deactivate a counselor who leaves; their participants and open alerts move first."""
+    from bot.services.counselors import deactivate_counselor, find_counselor
+
     rt = runtime()
     with transaction() as session:
         counselor = find_counselor(session, phone, region=region())
@@ -46,7 +48,7 @@ def counselor_deactivate(phone: str, reassign_to: str | None) -> None:
         click.echo(f"counselor {counselor.id} deactivated{moved}")
 
 
-@click.group("oncall", cls=AppGroup)
+@click.group("oncall", cls=RuntimeGroup)
 def oncall_group() -> None:
     """Who is on call: a weekly rota in the clinic's time zone plus one-off overrides."""
 
@@ -55,6 +57,8 @@ def oncall_group() -> None:
 @click.option("--at", "at", help="Another instant (ISO; no offset = clinic time).")
 def oncall_show(at: str | None) -> None:
     """Who is on call now, then the weekly rota and the overrides not yet over."""
+    from bot.services import oncall
+
     rt = runtime()
     now = local_instant(at, rt.program.timezone, "--at") if at else rt.now()
     with transaction() as session:
@@ -86,6 +90,9 @@ def oncall_set(phone: str, days: str | None, hours: str | None, starts: str | No
         raise click.UsageError("a weekly shift needs both --days and --hours")
     if override and not (starts and ends):
         raise click.UsageError("an override needs both --from and --to")
+    from bot.services import oncall
+    from bot.services.counselors import find_counselor
+
     rt = runtime()
     now = rt.now()
     with transaction() as session:
@@ -109,6 +116,8 @@ def oncall_remove(shift_id: int | None, override_id: int | None) -> None:
     """Delete one weekly shift or one override."""
     if (shift_id is None) == (override_id is None):
         raise click.UsageError("give --shift ID or --override ID")
+    from bot.services import oncall
+
     with transaction() as session:
         oncall.remove(session, now=runtime().now(), shift_id=shift_id, override_id=override_id)
         click.echo(f"removed {'shift' if shift_id is not None else 'override'} "

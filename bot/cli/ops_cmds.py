@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup, with_appcontext
 
 from bot.cli.common import runtime, transaction
+from bot.cli.context import RuntimeGroup, with_runtime
 
 
 @click.command("doctor")
@@ -28,7 +28,7 @@ def doctor_command() -> None:
 
 
 @click.command("export")
-@with_appcontext
+@with_runtime
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (encrypted with IOPBOT_EXPORT_PASSPHRASE).")
 def export_command(out: Path) -> None:
@@ -53,7 +53,7 @@ def export_command(out: Path) -> None:
 
 
 @click.command("import")
-@with_appcontext
+@with_runtime
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
     """Load an `iopbot export` FILE into an empty, migrated database."""
@@ -71,7 +71,7 @@ def import_command(file: Path) -> None:
     click.echo(f"imported {summary.line()} from {file}")
 
 
-@click.group("retention", cls=AppGroup)
+@click.group("retention", cls=RuntimeGroup)
 def retention_group() -> None:
     """Message-body retention (program file: retention.message_bodies_days)."""
 

@@ -1,25 +1,24 @@
-"""`iopbot counselor ...` and `iopbot participant ...`."""
+"""`iopbot counselor ...` and `iopbot participant ...`.
+
+Services and models are imported inside each command: `--help` needs neither.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-from flask.cli import AppGroup
-from sqlalchemy import select
 
 from bot.cli.common import region, runtime, transaction
-from bot.models import Counselor, Group, Participant, PhoneNumber
+from bot.cli.context import RuntimeGroup
 from bot.program import LANGUAGES
-from bot.services.oncall import on_call_now, rota_in_use
-from bot.services.people import (
-    DISCHARGE_REASONS,
-    Enrolment,
-    add_counselor,
-    add_participant,
-    discharge,
-)
+from bot.vocabulary import DISCHARGE_REASONS
+
+if TYPE_CHECKING:
+    from bot.models import PhoneNumber
 
 
-@click.group("counselor", cls=AppGroup)
+@click.group("counselor", cls=RuntimeGroup)
 def counselor_group() -> None:
     """Counselors who receive alerts."""
 
@@ -31,6 +30,9 @@ def counselor_group() -> None:
 @click.option("--supervisor", is_flag=True, help="Last step of the escalation ladder.")
 def counselor_add(name: str, phone: str, on_call: bool, supervisor: bool) -> None:
     """Enrol a counselor."""
+    from bot.services.oncall import rota_in_use
+    from bot.services.people import add_counselor
+
     now = runtime().now()
     with transaction() as session:
         counselor = add_counselor(
@@ -49,6 +51,11 @@ def counselor_add(name: str, phone: str, on_call: bool, supervisor: bool) -> Non
 @counselor_group.command("list")
 def counselor_list() -> None:
     """List counselors: id, name, phone, and on-call now / supervisor / inactive."""
+    from sqlalchemy import select
+
+    from bot.models import Counselor
+    from bot.services.oncall import on_call_now
+
     rt = runtime()
     with transaction() as session:
         now_on = {c.id for c in on_call_now(session, rt.program, rt.now())}
@@ -58,7 +65,7 @@ def counselor_list() -> None:
             click.echo(f"{c.id}\t{c.name}\t{c.phone}\t{','.join(flags) or '-'}")
 
 
-@click.group("participant", cls=AppGroup)
+@click.group("participant", cls=RuntimeGroup)
 def participant_group() -> None:
     """Participants who get reminders and check-ins."""
 
@@ -78,6 +85,8 @@ def participant_add(
     name, phone, counselor_phone, timezone, language, checkin_time, group, whatsapp
 ) -> None:
     """Enrol a participant and send the opt-in confirmation."""
+    from bot.services.people import Enrolment, add_participant
+
     rt = runtime()
     form = Enrolment(
         name=name,
@@ -100,6 +109,10 @@ def participant_list() -> None:
 
     The status column adds ",opted-out" and ",flagged:REASON" for numbers we cannot text.
     """
+    from sqlalchemy import select
+
+    from bot.models import Counselor, Group, Participant, PhoneNumber
+
     with transaction() as session:
         rows = session.execute(
             select(Participant, Counselor.name, Group.name, PhoneNumber)
@@ -140,6 +153,8 @@ def phone_status(status: str, number: PhoneNumber | None) -> str:
 @click.option("--reason", type=click.Choice(DISCHARGE_REASONS), help="Why (kept in the audit).")
 def participant_discharge(phone: str, reason: str | None) -> None:
     """Discharge a participant: nothing more is sent to them."""
+    from bot.services.people import discharge
+
     with transaction() as session:
         participant = discharge(session, phone, runtime().now(), region(), reason=reason)
         click.echo(f"participant {participant.id} discharged")

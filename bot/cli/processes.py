@@ -8,14 +8,9 @@ import uuid
 from datetime import timedelta
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 
 from bot.cli.common import parse_instant, runtime
-from bot.health import SchemaBehind, require_current_schema
-from bot.migrate import upgrade
-from bot.phones import InvalidPhone, normalize_phone
-from bot.sending import send_now
+from bot.cli.context import with_app, with_runtime
 from bot.settings import SettingsError
 
 
@@ -43,6 +38,8 @@ def _warm(rt) -> None:
 
 def require_schema():
     """The runtime, once its database schema is current; else one line naming `db upgrade`."""
+    from bot.health import SchemaBehind, require_current_schema
+
     rt = runtime()
     try:
         require_current_schema(rt.engine)
@@ -52,12 +49,14 @@ def require_schema():
 
 
 @click.command("web")
-@with_appcontext
+@with_app
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 def web_command(host: str, port: int, workers: int) -> None:
     """Serve the webhook with gunicorn."""
+    from flask import current_app
+
     from bot.gunicorn_app import serve
 
     app = current_app._get_current_object()
@@ -69,7 +68,7 @@ def web_command(host: str, port: int, workers: int) -> None:
 
 
 @click.command("scheduler")
-@with_appcontext
+@with_runtime
 def scheduler_command() -> None:
     """Run the clock process (the one and only scheduler)."""
     from schedules.clock import build_scheduler
@@ -85,11 +84,14 @@ def scheduler_command() -> None:
 
 
 @click.command("run")
-@with_appcontext
+@with_app
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def run_command(host: str, port: int) -> None:
     """Development: migrate, then serve the webhook and run the clock in one process."""
+    from flask import current_app
+
+    from bot.migrate import upgrade
     from schedules.clock import build_scheduler
 
     rt = runtime()
@@ -109,7 +111,7 @@ def run_command(host: str, port: int) -> None:
 
 
 @click.command("dispatch")
-@with_appcontext
+@with_runtime
 @click.option("--at", "at", help="ISO-8601 instant to run as of (default: now).")
 def dispatch_command(at: str | None) -> None:
     """Run one pass of all time-driven work as of an instant, drain the outbox, print a summary."""
@@ -122,11 +124,13 @@ def dispatch_command(at: str | None) -> None:
 
 
 @click.command("chat")
-@with_appcontext
+@with_runtime
 @click.option("--phone", required=True, help="Talk to the bot as this phone number.")
 @click.option("--at", "at", help="Pretend the conversation starts at this ISO-8601 instant.")
 def chat_command(phone: str, at: str | None) -> None:
     """A terminal conversation with the bot as PHONE, through the same handlers."""
+    from bot.phones import InvalidPhone, normalize_phone
+    from bot.sending import send_now
     from handlers.dispatch import handle_inbound
     from handlers.turn import InboundMessage
 

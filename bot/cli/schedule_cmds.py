@@ -1,26 +1,19 @@
-"""`iopbot group ...`, `session ...`, `attendance mark`, and participant update/pause/resume."""
+"""`iopbot group ...`, `session ...`, `attendance mark`, and participant update/pause/resume.
+
+Services and models are imported inside each command: `--help` needs neither.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
 import click
-from flask.cli import AppGroup
-from sqlalchemy import select
 
 from bot.cli.common import parse_day, region, runtime, transaction
+from bot.cli.context import RuntimeGroup
 from bot.cli.people import participant_group
-from bot.models import Group, Participant
 from bot.program import LANGUAGES, parse_timezone
 from bot.rules.timing import local_to_utc
-from bot.services.counselors import assign_counselor, find_counselor
-from bot.services.people import find_participant
-from bot.services.roster import change_phone, readmit, rename
-from bot.services.schedule import sessions as session_service
-from bot.services.schedule.attendance import mark_attendance
-from bot.services.schedule.groups import add_group, find_group
-from bot.services.schedule.participants import update_participant
-from bot.services.schedule.pausing import pause, resume
 
 
 def local_instant(text: str, zone: str, option: str) -> datetime:
@@ -36,7 +29,7 @@ def local_instant(text: str, zone: str, option: str) -> datetime:
     return value
 
 
-@click.group("group", cls=AppGroup)
+@click.group("group", cls=RuntimeGroup)
 def group_group() -> None:
     """Therapy groups and their weekly meeting patterns."""
 
@@ -48,6 +41,8 @@ def group_group() -> None:
 @click.option("--location", help="Shown in reminders; keep it neutral.")
 def group_add(name: str, timezone: str, weekly: str | None, location: str | None) -> None:
     """Add a group."""
+    from bot.services.schedule.groups import add_group
+
     with transaction() as session:
         group = add_group(session, name=name, timezone=timezone, weekly=weekly,
                           location=location, now=runtime().now())
@@ -57,13 +52,17 @@ def group_add(name: str, timezone: str, weekly: str | None, location: str | None
 @group_group.command("list")
 def group_list() -> None:
     """List groups: id, name, time zone, weekly pattern, location."""
+    from sqlalchemy import select
+
+    from bot.models import Group
+
     with transaction() as session:
         for g in session.scalars(select(Group).order_by(Group.name)):
             click.echo("\t".join([str(g.id), g.name, g.timezone, g.weekly or "-",
                                   g.location or "-"]))
 
 
-@click.group("session", cls=AppGroup)
+@click.group("session", cls=RuntimeGroup)
 def session_group() -> None:
     """Group sessions and individual appointments."""
 
@@ -76,6 +75,10 @@ def session_group() -> None:
 @click.option("--location")
 def session_add(group_name, phone, start, end, location) -> None:
     """Add a session; prints its id on a line of its own."""
+    from bot.services.people import find_participant
+    from bot.services.schedule import sessions as session_service
+    from bot.services.schedule.groups import find_group
+
     if bool(group_name) == bool(phone):
         raise click.UsageError("give exactly one of --group or --participant")
     rt = runtime()
@@ -94,6 +97,8 @@ def session_add(group_name, phone, start, end, location) -> None:
 @click.argument("session_id", type=int)
 def session_cancel(session_id: int) -> None:
     """Cancel a session: withdraw its unsent reminders and tell the participants."""
+    from bot.services.schedule import sessions as session_service
+
     rt = runtime()
     with transaction() as session:
         told = session_service.cancel_session(session, rt.program, session_id, rt.now())
@@ -106,6 +111,9 @@ def session_cancel(session_id: int) -> None:
 @click.option("--end", required=True)
 def session_move(session_id: int, start: str, end: str) -> None:
     """Reschedule a session: reminders follow the new time; participants are told."""
+    from bot.models import Group, Participant
+    from bot.services.schedule import sessions as session_service
+
     rt = runtime()
     with transaction() as session:
         row = session_service.get_session(session, session_id)
@@ -122,6 +130,8 @@ def session_move(session_id: int, start: str, end: str) -> None:
 @click.option("--to", "last", help="Last date, inclusive.")
 def session_list(first: str | None, last: str | None) -> None:
     """List sessions: id, start (UTC), end, status, who, location."""
+    from bot.services.schedule import sessions as session_service
+
     rt = runtime()
     tz = parse_timezone(rt.program.timezone)
     lower = local_to_utc(parse_day(first, "--from"), time(0), tz) if first else None
@@ -133,7 +143,7 @@ def session_list(first: str | None, last: str | None) -> None:
                 who, row.location or "-"]))
 
 
-@click.group("attendance", cls=AppGroup)
+@click.group("attendance", cls=RuntimeGroup)
 def attendance_group() -> None:
     """Attendance at sessions."""
 
@@ -144,6 +154,10 @@ def attendance_group() -> None:
 @click.option("--present/--absent", default=None)
 def attendance_mark(session_id: int, phone: str, present: bool | None) -> None:
     """Mark a participant present or absent; an unannounced absence alerts the counselor."""
+    from bot.services.people import find_participant
+    from bot.services.schedule import sessions as session_service
+    from bot.services.schedule.attendance import mark_attendance
+
     if present is None:
         raise click.UsageError("give --present or --absent")
     rt = runtime()
@@ -169,6 +183,12 @@ def attendance_mark(session_id: int, phone: str, present: bool | None) -> None:
 def participant_update(phone, group_name, no_group, checkin_time, timezone, language, name,
                        new_phone, counselor_phone) -> None:
     """Change a participant's name, phone, counselor, group, check-in time, zone or language."""
+    from bot.services.counselors import assign_counselor, find_counselor
+    from bot.services.people import find_participant
+    from bot.services.roster import change_phone, rename
+    from bot.services.schedule.groups import find_group
+    from bot.services.schedule.participants import update_participant
+
     if group_name and no_group:
         raise click.UsageError("give --group or --no-group, not both")
     rt = runtime()
@@ -198,6 +218,10 @@ def participant_update(phone, group_name, no_group, checkin_time, timezone, lang
 @click.option("--counselor", "counselor_phone", help="Counselor's phone (default: the last one).")
 def participant_readmit(phone: str, counselor_phone: str | None) -> None:
     """Re-admit a discharged participant; they get the opt-in confirmation again."""
+    from bot.services.counselors import find_counselor
+    from bot.services.people import find_participant
+    from bot.services.roster import readmit
+
     rt = runtime()
     with transaction() as session:
         person = find_participant(session, phone, region())
@@ -212,6 +236,9 @@ def participant_readmit(phone: str, counselor_phone: str | None) -> None:
 @click.option("--until", "until", help="Check-ins restart on this date (YYYY-MM-DD).")
 def participant_pause(phone: str, until: str | None) -> None:
     """Pause a participant's daily check-ins (session reminders continue)."""
+    from bot.services.people import find_participant
+    from bot.services.schedule.pausing import pause
+
     rt = runtime()
     day = parse_day(until, "--until") if until else None
     with transaction() as session:
@@ -224,6 +251,9 @@ def participant_pause(phone: str, until: str | None) -> None:
 @click.argument("phone")
 def participant_resume(phone: str) -> None:
     """Turn a participant's daily check-ins back on."""
+    from bot.services.people import find_participant
+    from bot.services.schedule.pausing import resume
+
     rt = runtime()
     with transaction() as session:
         person = find_participant(session, phone, region())

@@ -5,25 +5,13 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
-from sqlalchemy import select
 
 from bot.cli.common import region, runtime, transaction
-from bot.models import Counselor, StaffAccount
-from bot.models.staff import STAFF_ROLES
-from bot.phones import InvalidPhone, normalize_phone
-from bot.services.staff import (
-    StaffError,
-    create_staff,
-    disable_staff,
-    enable_staff,
-    find_staff,
-    issue_set_password_link,
-    set_password,
-)
+from bot.cli.context import RuntimeGroup
+from bot.vocabulary import STAFF_ROLES
 
 
-@click.group("staff", cls=AppGroup)
+@click.group("staff", cls=RuntimeGroup)
 def staff_group() -> None:
     """Staff console accounts: add, set a password, list, disable."""
 
@@ -42,6 +30,12 @@ def _link(token: str) -> str:
               help="A counselor account's counselor phone (ties it to that caseload).")
 def staff_add(email: str, name: str, role: str, phone: str | None) -> None:
     """Create an account; prints a one-time set-password link (valid 72 h) on the last line."""
+    from sqlalchemy import select
+
+    from bot.models import Counselor
+    from bot.phones import InvalidPhone, normalize_phone
+    from bot.services.staff import StaffError, create_staff, issue_set_password_link
+
     rt = runtime()
     now = rt.now()
     with transaction() as session:
@@ -67,6 +61,8 @@ def staff_add(email: str, name: str, role: str, phone: str | None) -> None:
 @click.option("--email", required=True, help="The account's email.")
 def staff_set_password(email: str) -> None:
     """Set a password read from standard input (for scripted set-up); signs out everywhere."""
+    from bot.services.staff import set_password
+
     password = sys.stdin.readline().rstrip("\r\n")
     rt = runtime()
     with transaction() as session:
@@ -78,6 +74,10 @@ def staff_set_password(email: str) -> None:
 @staff_group.command("list")
 def staff_list() -> None:
     """Every account: email, name, role, state, second factor, last sign-in."""
+    from sqlalchemy import select
+
+    from bot.models import StaffAccount
+
     with transaction() as session:
         accounts = session.scalars(select(StaffAccount).order_by(StaffAccount.email))
         for a in accounts:
@@ -93,6 +93,8 @@ def staff_list() -> None:
 @click.option("--email", required=True, help="The account's email.")
 def staff_disable(email: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions end now."""
+    from bot.services.staff import disable_staff
+
     rt = runtime()
     with transaction() as session:
         account = _account(session, email)
@@ -104,6 +106,8 @@ def staff_disable(email: str) -> None:
 @click.option("--email", required=True, help="The account's email.")
 def staff_enable(email: str) -> None:
     """Let a disabled account sign in again (with its old password, or a new link)."""
+    from bot.services.staff import enable_staff
+
     rt = runtime()
     with transaction() as session:
         account = _account(session, email)
@@ -113,6 +117,8 @@ def staff_enable(email: str) -> None:
 
 def _account(session, email: str):
     """The account with `email`, or a one-line error."""
+    from bot.services.staff import StaffError, find_staff
+
     account = find_staff(session, email)
     if account is None:
         raise StaffError(f"no account has the email {email.strip()!r}")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import click
-from flask.cli import ScriptInfo
 
-from bot.triage import TriageRules, load_rules, triage
+from bot.cli.context import launch_of
+
+if TYPE_CHECKING:
+    from bot.triage import TriageRules
 
 
 def _clean(text: str) -> str:
@@ -37,10 +40,12 @@ def _stdin_messages(stream: Iterable[bytes]) -> Iterator[str]:
 
 def _clinic_rules() -> TriageRules:
     """The clinic's rules from the runtime when run as `iopbot triage`, else the packaged ones."""
-    info = click.get_current_context().find_object(ScriptInfo)
-    if info is None or info.create_app is None:
+    from bot.triage import load_rules
+
+    launch = launch_of(click.get_current_context())
+    if launch is None:
         return load_rules()  # invoked on its own (tests): the packaged rules
-    return info.load_app().extensions["iopbot"].rules
+    return launch.runtime.rules
 
 
 @click.command("triage")
@@ -61,6 +66,8 @@ def _clinic_rules() -> TriageRules:
 @click.argument("texts", metavar="[TEXT]...", nargs=-1)
 def triage_command(expect: str | None, rules_path: str | None, texts: tuple[str, ...]) -> None:
     """Triage each TEXT (or each stdin line) and print one JSON object per message."""
+    from bot.triage import load_rules, triage
+
     try:
         rules = load_rules(rules_path) if rules_path else _clinic_rules()
     except (OSError, ValueError) as exc:

@@ -8,12 +8,12 @@ packaged files and in the code that reads each section, not here.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from bot.clinic.typed import Appended, Phrases
-from bot.triage.rules import PHRASE_LISTS
 
 Language = Literal["en", "es"]
 Wait = int | Literal["next_business_day"]
@@ -252,27 +252,37 @@ class NumberWords:
     es: dict[str, int] = doc("Spanish number words.")
 
 
-_TRIAGE_FIELDS: list[tuple[str, Any, Any]] = [
-    ("thresholds", Thresholds, doc("Alert cut-offs.")),
-    ("model", ModelBlock, doc("The learned layer.")),
-    ("spelling", dict[str, str], doc("Slang and contractions rewritten before matching.")),
-    ("fuzzy", Fuzzy, doc("Typo repair.")),
-    ("run_together", Phrases, doc("Words a run-together word may be split into.")),
-    ("classes", dict[str, Phrases | PhraseList], doc("Word classes used as {name}.")),
-    ("risk", dict[str, RiskCategory], doc("Risk categories.")),
-    ("numbers", NumberWords, doc("Number words.")),
-    ("mood", dict[int, PhraseList], doc("Mood words by score 1-5.")),
-    *((name, PhraseList, doc(f"The {name.replace('_', ' ')} phrase list."))
-      for name in PHRASE_LISTS),
-]
-TriageFile = dataclasses.make_dataclass("TriageFile", _TRIAGE_FIELDS)
-TriageFile.__module__ = __name__
-TriageFile.__doc__ = ("Triage rules: a clinic's file holds only its overrides (thresholds, "
-                      "extra phrases, exemptions), laid over the packaged rules.")
+@functools.cache
+def _triage_file() -> type:
+    """The triage file's model, made on first use: its phrase lists are named by the triage
+    package, which a CLI command that reads no text never imports."""
+    from bot.triage.rules import PHRASE_LISTS
 
-SCHEMAS: dict[str, type] = {
-    "program": ProgramFile,
-    "triage": TriageFile,
-    "escalation": EscalationFile,
-    "messages": MessagesFile,
-}
+    fields: list[tuple[str, Any, Any]] = [
+        ("thresholds", Thresholds, doc("Alert cut-offs.")),
+        ("model", ModelBlock, doc("The learned layer.")),
+        ("spelling", dict[str, str], doc("Slang and contractions rewritten before matching.")),
+        ("fuzzy", Fuzzy, doc("Typo repair.")),
+        ("run_together", Phrases, doc("Words a run-together word may be split into.")),
+        ("classes", dict[str, Phrases | PhraseList], doc("Word classes used as {name}.")),
+        ("risk", dict[str, RiskCategory], doc("Risk categories.")),
+        ("numbers", NumberWords, doc("Number words.")),
+        ("mood", dict[int, PhraseList], doc("Mood words by score 1-5.")),
+        *((name, PhraseList, doc(f"The {name.replace('_', ' ')} phrase list."))
+          for name in PHRASE_LISTS),
+    ]
+    model = dataclasses.make_dataclass("TriageFile", fields)
+    model.__module__ = __name__
+    model.__doc__ = ("Triage rules: a clinic's file holds only its overrides (thresholds, "
+                     "extra phrases, exemptions), laid over the packaged rules.")
+    return model
+
+
+def __getattr__(name: str) -> Any:
+    """`TriageFile` and `SCHEMAS` (which holds it), made on first use (PEP 562)."""
+    if name == "TriageFile":
+        return _triage_file()
+    if name == "SCHEMAS":
+        return {"program": ProgramFile, "triage": _triage_file(), "escalation": EscalationFile,
+                "messages": MessagesFile}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base, UTCDateTime, utcnow
 
-STAFF_ROLES = ("counselor", "supervisor", "admin")
-
 
 class StaffAccount(Base):
     """One person who signs in to the console (HIPAA unique user identification)."""

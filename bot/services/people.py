@@ -13,6 +13,7 @@ from bot.models import Counselor, Group, OutboxMessage, Participant
 from bot.outbox import cancel_pending, enqueue
 from bot.phones import InvalidPhone, normalize_phone
 from bot.program import LANGUAGES, Program, parse_hhmm, parse_timezone
+from bot.vocabulary import DISCHARGE_REASONS
 
 NAME_CHARS = 120  # Counselor.name and Participant.name are VARCHAR(120)
 
@@ -168,9 +169,6 @@ def find_participant(session: Session, phone: str, region: str = "US") -> Partic
     if participant is None:
         raise EnrolmentError(f"no participant with phone {number}")
     return participant
-
-
-DISCHARGE_REASONS = ("completed", "transferred", "stopped_attending", "administrative", "other")
 
 
 def discharge(

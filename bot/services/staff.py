@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.console.passwords import hash_password, password_problem
 from bot.models import Counselor, SetPasswordToken, StaffAccount, StaffSession
-from bot.models.staff import STAFF_ROLES
+from bot.vocabulary import STAFF_ROLES
 
 LINK_VALID = timedelta(hours=72)
 
