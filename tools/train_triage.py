@@ -62,7 +62,11 @@ MIN_DF = 2
 TOP_K = 20000
 SCALE = 1000
 ROUTINE_BUDGET = 0.015  # model-alone routine false alarms allowed when picking thresholds
-SCREEN_BUDGET = 0.01  # routine texts the screening band may ask (model alone, out of fold)
+# Routine texts the screening band may ask (model alone, out of fold). Round 3 widened it from
+# 1% to 3%: the band is the safety net under the rules (crisis paged or screened >= 99%), and
+# a routine texter asked the safety question costs less than a crisis left at none; the whole
+# pipeline's routine screen rate is reported per batch and kept <= 5%.
+SCREEN_BUDGET = 0.03
 LOWER_BUDGET = 0.005  # labelled urgent/crisis texts a model lowering may cost (out of fold)
 
 # Commits that added each fresh batch, before the rules were fixed against it.
@@ -231,19 +235,28 @@ def combine(rule: str, model: str) -> str:
     return rule if RANK[rule] >= RANK[model] else model
 
 
-def metrics(labels: list[str], levels: list[str]) -> dict[str, tuple[int, int]]:
-    """(hits, total) per target: crisis recall, urgent recall, routine FA, concern caught."""
-    out = {"crisis": [0, 0], "urgent": [0, 0], "routine_fa": [0, 0], "concern": [0, 0]}
-    for label, level in zip(labels, levels, strict=True):
+def metrics(
+    labels: list[str], levels: list[str], screens: list[bool] | None = None
+) -> dict[str, tuple[int, int]]:
+    """(hits, total) per target: crisis recall, urgent recall, routine FA, concern caught; with
+    screens also crisis paged or screened and routine texts screened."""
+    out = {"crisis": [0, 0], "urgent": [0, 0], "routine_fa": [0, 0], "concern": [0, 0],
+           "crisis_or_screen": [0, 0], "routine_screen": [0, 0]}
+    screens = screens if screens is not None else [False] * len(labels)
+    for label, level, screen in zip(labels, levels, screens, strict=True):
         if label == "crisis":
             out["crisis"][0] += level == "crisis"
             out["crisis"][1] += 1
+            out["crisis_or_screen"][0] += level == "crisis" or screen
+            out["crisis_or_screen"][1] += 1
         elif label == "urgent":
             out["urgent"][0] += level in SERIOUS
             out["urgent"][1] += 1
         elif label == "none":
             out["routine_fa"][0] += level in SERIOUS
             out["routine_fa"][1] += 1
+            out["routine_screen"][0] += screen
+            out["routine_screen"][1] += 1
         elif label == "concern":
             out["concern"][0] += level != "none"
             out["concern"][1] += 1
@@ -256,8 +269,9 @@ def fmt(m: dict[str, tuple[int, int]]) -> str:
         return f"{100 * h / n:.1f}% ({h}/{n})" if n else "n/a"
 
     return (
-        f"crisis {pct('crisis')}, use/urgent {pct('urgent')}, "
-        f"routine false alarms {pct('routine_fa')}, concern {pct('concern')}"
+        f"crisis {pct('crisis')}, paged or screened {pct('crisis_or_screen')}, "
+        f"use/urgent {pct('urgent')}, routine false alarms {pct('routine_fa')}, "
+        f"routine screened {pct('routine_screen')}, concern {pct('concern')}"
     )
 
 
@@ -288,8 +302,24 @@ def pick_thresholds(labels: list[str], p: np.ndarray, budget: float) -> tuple[fl
 
 
 def rule_levels(cases: list[Case]) -> list[str]:
+    return rule_reads(cases)[0]
+
+
+def rule_reads(cases: list[Case]) -> tuple[list[str], list[bool]]:
+    """Levels and screens from the rules alone (model off)."""
     rules = dataclasses.replace(load_rules(), model=ModelSettings())
-    return [triage(c.text, rules=rules).level for c in cases]
+    reads = [triage(c.text, rules=rules) for c in cases]
+    return [r.level for r in reads], [r.screen for r in reads]
+
+
+def combine_screen(
+    rules_lv: list[str], rules_sc: list[bool], both: list[str], band: np.ndarray
+) -> list[bool]:
+    """Screened by rules + model: a rule's screen or the model's band, never when paged."""
+    return [
+        (rs or bool(b)) and lv != "crisis"
+        for rs, b, lv in zip(rules_sc, band, both, strict=True)
+    ]
 
 
 def old_rule_levels(commit: str, texts: list[str]) -> list[str]:
@@ -412,10 +442,17 @@ def cross_validate(data: list[Case]) -> dict[str, Any]:
         f"lower {tl:.2f} (budget {LOWER_BUDGET:.1%} of urgent/crisis)"
     )
     model_lv = model_levels(p, tc, tu)
-    rules_lv = rule_levels(data)
+    rules_lv, rules_sc = rule_reads(data)
     both = [combine(r, m) for r, m in zip(rules_lv, model_lv, strict=True)]
     lab = np.array(labels)
     band = (p[:, 3] >= ts) & (p[:, 3] < tc)
+    both_sc = combine_screen(rules_lv, rules_sc, both, band)
+    print("screening band by threshold (model alone, out of fold):")
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, ts):
+        b = (p[:, 3] >= t) & (p[:, 3] < tc)
+        caught = (p[:, 3] >= t)[lab == "crisis"].mean()
+        print(f"  screen {t:.2f}: crisis paged or screened {caught:.1%}, "
+              f"routine screened {b[lab == 'none'].mean():.1%}")
     print(
         f"screening band (model alone): {band[lab == 'crisis'].mean():.1%} of crisis, "
         f"{band[lab == 'none'].mean():.1%} of routine; lowering would touch "
@@ -427,8 +464,12 @@ def cross_validate(data: list[Case]) -> dict[str, Any]:
         idx = [i for i, x in enumerate(data) if name in ("ALL", x.batch)]
         sub = [labels[i] for i in idx]
         print(f"  {name}")
-        print(f"    model alone : {fmt(metrics(sub, [model_lv[i] for i in idx]))}")
-        print(f"    rules+model : {fmt(metrics(sub, [both[i] for i in idx]))}")
+        m_sc = [bool(band[i]) for i in idx]
+        print(f"    model alone : {fmt(metrics(sub, [model_lv[i] for i in idx], m_sc))}")
+        print(
+            f"    rules+model : "
+            f"{fmt(metrics(sub, [both[i] for i in idx], [both_sc[i] for i in idx]))}"
+        )
     return {"C": c, "calibration": cal, "crisis_threshold": tc, "urgent_threshold": tu,
             "screen_threshold": ts, "lower_threshold": tl}
 
