@@ -5,6 +5,9 @@
                                                       # thresholds (written to config/triage.yaml)
     .venv/bin/python tools/train_triage.py --history  # fresh-batch replay against old rules
     .venv/bin/python tools/train_triage.py --score heldout5  # model trained without heldout5
+    .venv/bin/python tools/train_triage.py --fresh heldout12 --rules-at 3d2ded7 --no-write
+        # a batch as it was fresh: rules of a commit before it was fitted, a model trained
+        # without it and without the variants files, at the round-2 and current thresholds
 
 Needs numpy, scipy and scikit-learn (the dev extra); the packaged model is read in pure Python.
 
@@ -324,6 +327,11 @@ def combine_screen(
 
 def old_rule_levels(commit: str, texts: list[str]) -> list[str]:
     """Levels from the rules as they were at commit (a git archive in a temp dir)."""
+    return old_rule_reads(commit, texts)[0]
+
+
+def old_rule_reads(commit: str, texts: list[str]) -> tuple[list[str], list[bool]]:
+    """Levels and screens from the rules alone as they were at commit (a git archive)."""
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
             ["git", "-C", str(ROOT), "archive", commit, "bot", "config"],
@@ -332,10 +340,13 @@ def old_rule_levels(commit: str, texts: list[str]) -> list[str]:
         ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         script = (
-            "import json,sys\n"
+            "import dataclasses,json,sys\n"
             "from bot.triage import triage, load_rules\n"
             "r=load_rules()\n"
-            "for t in json.load(sys.stdin): print(triage(t, rules=r).level)\n"
+            "if hasattr(r, 'model'):\n"
+            "    r=dataclasses.replace(r, model=dataclasses.replace(r.model, enabled=False))\n"
+            "for t in json.load(sys.stdin):\n"
+            "    x=triage(t, rules=r); print(x.level, int(getattr(x, 'screen', False)))\n"
         )
         out = subprocess.run(
             [sys.executable, "-c", script],
@@ -346,7 +357,30 @@ def old_rule_levels(commit: str, texts: list[str]) -> list[str]:
             cwd=tmp,
             env={"PYTHONPATH": tmp, "PATH": "/usr/bin:/bin"},
         ).stdout
-    return out.split()
+    reads = [line.split() for line in out.splitlines() if line.strip()]
+    return [lv for lv, _ in reads], [sc == "1" for _, sc in reads]
+
+
+ROUND2_THRESHOLDS = (0.89, 0.97, 0.80)  # crisis, urgent, screen as shipped in round 2
+
+
+def fresh(data: list[Case], name: str, commit: str, current: tuple[float, float, float],
+          c: float, cal: Calibration) -> None:
+    """A batch as it was fresh: rules at commit (before it was fitted) and a model trained
+    without it and without the variants files (made up after seeing its misses)."""
+    train_cases = [x for x in data if x.batch != name and not x.batch.startswith("variants")]
+    test = [x for x in data if x.batch == name]
+    p = predict(train(train_cases, c, cal), [x.model_text for x in test])
+    r_lv, r_sc = old_rule_reads(commit, [x.text for x in test])
+    lab = [x.label for x in test]
+    print(f"{name} as fresh: rules @ {commit}, model trained on {len(train_cases)} texts")
+    print(f"  rules alone : {fmt(metrics(lab, r_lv, r_sc))}")
+    for label, (tc, tu, ts) in (("round-2 thresholds", ROUND2_THRESHOLDS),
+                                ("current thresholds", current)):
+        both = [combine(r, m) for r, m in zip(r_lv, model_levels(p, tc, tu), strict=True)]
+        sc = combine_screen(r_lv, r_sc, both, (p[:, 3] >= ts) & (p[:, 3] < tc))
+        print(f"  rules+model, {label} {tc:.2f}/{tu:.2f}/screen {ts:.2f}: "
+              f"{fmt(metrics(lab, both, sc))}")
 
 
 def out_of_fold(data: list[Case], c: float) -> np.ndarray:
@@ -568,6 +602,8 @@ def main() -> None:
     parser.add_argument("--history", action="store_true", help="replay fresh batches")
     parser.add_argument("--score", metavar="BATCH", help="score BATCH with a model without it")
     parser.add_argument("--misses", action="store_true", help="with --score: list the misses")
+    parser.add_argument("--fresh", metavar="BATCH", help="BATCH as fresh (with --rules-at)")
+    parser.add_argument("--rules-at", metavar="COMMIT", help="rules before BATCH was fitted")
     parser.add_argument("--no-write", action="store_true", help="do not write the model")
     args = parser.parse_args()
     data = load_data()
@@ -590,6 +626,10 @@ def main() -> None:
         history(data, tc, tu)
     if args.score:
         score_batch(data, args.score, tc, tu, args.misses)
+    if args.fresh:
+        if not args.rules_at:
+            parser.error("--fresh needs --rules-at COMMIT")
+        fresh(data, args.fresh, args.rules_at, (tc, tu, settings.screen_threshold), c, cal)
     if not args.no_write:
         write(train(data, c, cal), data)
 
