@@ -1,11 +1,13 @@
 """The labelled message sets in tests/triage_cases/, case by case, and the scores over them.
 
-Two kinds of data file:
+Three kinds of data file:
 - the original set (crisis, urgent, concern, routine, craving): exact levels are checked;
 - held-out batches (heldoutN_*.yaml), each written and labelled before triage was run on it,
   to measure how the rules generalise. They are checked against the quality targets:
   a crisis must be rated crisis (or, for a few, screened: the uncertain band), use/urgent
-  urgent or crisis, routine never urgent or crisis, concern at least concern.
+  urgent or crisis, routine never urgent or crisis (and rarely screened), concern at least
+  concern;
+- made-up variants of the classes a fresh batch missed (variantsN.yaml), checked the same way.
 
 `python -m tests.test_triage_cases` prints the scores of every batch (`--rules-only` without
 the learned layer, `--misses` to list misses, `--sealed` to add the sealed final batch).
@@ -26,6 +28,9 @@ from bot.triage import load_rules, triage
 CASES_DIR = Path(__file__).parent / "triage_cases"
 LEVEL_FILES = ("crisis", "urgent", "concern", "routine")
 HELDOUT_FILES = tuple(sorted(p.stem for p in CASES_DIR.glob("heldout*.yaml")))
+# Made-up variants of the classes a fresh batch missed (variantsN.yaml): checked and scored
+# like a held-out batch, but fitted on by construction (see the file's header).
+VARIANT_FILES = tuple(sorted(p.stem for p in CASES_DIR.glob("variants*.yaml")))
 _LABEL_KEYS = ("level", "craving", "used", "expect", "recent_cravings", "topic")
 SERIOUS = frozenset({"urgent", "crisis"})
 # What a held-out case's level may come out as and still meet the quality targets.
@@ -90,7 +95,7 @@ def test_craving(case: dict[str, Any]) -> None:
     assert _run(case).craving == case["craving"]
 
 
-@pytest.mark.parametrize("case", _params(HELDOUT_FILES))
+@pytest.mark.parametrize("case", _params(HELDOUT_FILES + VARIANT_FILES))
 def test_heldout(case: dict[str, Any]) -> None:
     assert not (case.get("known_miss") and case.get("level") == "crisis"), "never xfail a crisis"
     result = _run(case)
@@ -122,6 +127,7 @@ def scores(
         "use/urgent recall (urgent or crisis)": [],
         "routine false alarms (urgent or crisis)": [],
         "routine rated exactly none": [],
+        "routine screened (asked the safety question)": [],
         "concern caught (concern or higher)": [],
         "craving exact accuracy": [],
     }
@@ -143,6 +149,10 @@ def scores(
                 (result.level not in SERIOUS, text)
             )
             buckets["routine rated exactly none"].append((result.level == "none", text))
+            # a miss here is a routine texter asked the safety question
+            buckets["routine screened (asked the safety question)"].append(
+                (not result.screen, text)
+            )
         elif level == "concern":
             buckets["concern caught (concern or higher)"].append((result.level != "none", text))
         if "craving" in case:
@@ -153,8 +163,8 @@ def scores(
     for name, items in buckets.items():
         ok = sum(hit for hit, _ in items)
         rate = _rate(ok, len(items))
-        if name.startswith("routine false"):
-            rate = 1 - rate if items else 0.0
+        if name.startswith(("routine false", "routine screened")):
+            rate = (len(items) - ok) / len(items) if items else 0.0  # exact: 3/60 is 5%
         out[name] = (rate, len(items), [t for hit, t in items if not hit])
     return out
 
@@ -174,6 +184,9 @@ def _meets_targets(result: dict[str, tuple[float, int, list[str]]]) -> list[str]
         failures.append("routine false alarms above 3%")
     if result["craving exact accuracy"][0] < 0.98:
         failures.append("craving accuracy below 98%")
+    # Asking a routine texter the safety question is a real cost (round 3's wider band).
+    if result["routine screened (asked the safety question)"][0] > 0.05:
+        failures.append("routine screened above 5%")
     return failures
 
 
@@ -187,7 +200,7 @@ def batches(sealed: bool = False) -> dict[str, list[dict[str, Any]]]:
     tests/triage_cases/sealed/README.md); only `main --sealed` asks for it.
     """
     out = {"original": [c for n in (*LEVEL_FILES, "craving") for c in load_cases(n)]}
-    for name in HELDOUT_FILES + (SEALED if sealed else ()):
+    for name in HELDOUT_FILES + VARIANT_FILES + (SEALED if sealed else ()):
         out.setdefault(name.split("/")[-1].split("_", 1)[0], []).extend(load_cases(name))
     return out
 
@@ -198,6 +211,13 @@ def test_scores_per_batch(batch: str) -> None:
     for name, (rate, count, _) in result.items():
         print(f"{batch}: {name} {rate:.1%} ({count} texts)")
     assert not _meets_targets(result)
+
+
+def test_sealed_batches_stay_out_of_tests_and_training() -> None:
+    # Only file names are listed here: a sealed batch's texts are never read before scoring.
+    sealed = {p.stem.split("_", 1)[0] for p in (CASES_DIR / "sealed").glob("heldout*.yaml")}
+    assert not sealed & set(batches()), "a sealed batch is read by the tests and the trainer"
+    assert "heldout12" in batches(), "batch 12 was scored once and is now fitted"
 
 
 def test_labelled_set_is_broad() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -241,4 +242,9 @@ def test_emoji_end_a_clause() -> None:
     ],
 )
 def test_new_method_rules_leave_everyday_readings_alone(text: str) -> None:
-    assert triage(text, rules=load_rules()).level == "none"
+    rules = load_rules()
+    rules_only = dataclasses.replace(rules, model=dataclasses.replace(rules.model, enabled=False))
+    assert triage(text, rules=rules_only).level == "none"
+    # With the learned layer a look-alike may land in the screening band (round 3 widened it),
+    # never raise an alert.
+    assert triage(text, rules=rules).level in ("none", "concern")

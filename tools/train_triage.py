@@ -5,6 +5,9 @@
                                                       # thresholds (written to config/triage.yaml)
     .venv/bin/python tools/train_triage.py --history  # fresh-batch replay against old rules
     .venv/bin/python tools/train_triage.py --score heldout5  # model trained without heldout5
+    .venv/bin/python tools/train_triage.py --fresh heldout12 --rules-at 3d2ded7 --no-write
+        # a batch as it was fresh: rules of a commit before it was fitted, a model trained
+        # without it and without the variants files, at the round-2 and current thresholds
 
 Needs numpy, scipy and scikit-learn (the dev extra); the packaged model is read in pure Python.
 
@@ -62,7 +65,11 @@ MIN_DF = 2
 TOP_K = 20000
 SCALE = 1000
 ROUTINE_BUDGET = 0.015  # model-alone routine false alarms allowed when picking thresholds
-SCREEN_BUDGET = 0.01  # routine texts the screening band may ask (model alone, out of fold)
+# Routine texts the screening band may ask (model alone, out of fold). Round 3 widened it from
+# 1% to 3%: the band is the safety net under the rules (crisis paged or screened >= 99%), and
+# a routine texter asked the safety question costs less than a crisis left at none; the whole
+# pipeline's routine screen rate is reported per batch and kept <= 5%.
+SCREEN_BUDGET = 0.03
 LOWER_BUDGET = 0.005  # labelled urgent/crisis texts a model lowering may cost (out of fold)
 
 # Commits that added each fresh batch, before the rules were fixed against it.
@@ -231,19 +238,28 @@ def combine(rule: str, model: str) -> str:
     return rule if RANK[rule] >= RANK[model] else model
 
 
-def metrics(labels: list[str], levels: list[str]) -> dict[str, tuple[int, int]]:
-    """(hits, total) per target: crisis recall, urgent recall, routine FA, concern caught."""
-    out = {"crisis": [0, 0], "urgent": [0, 0], "routine_fa": [0, 0], "concern": [0, 0]}
-    for label, level in zip(labels, levels, strict=True):
+def metrics(
+    labels: list[str], levels: list[str], screens: list[bool] | None = None
+) -> dict[str, tuple[int, int]]:
+    """(hits, total) per target: crisis recall, urgent recall, routine FA, concern caught; with
+    screens also crisis paged or screened and routine texts screened."""
+    out = {"crisis": [0, 0], "urgent": [0, 0], "routine_fa": [0, 0], "concern": [0, 0],
+           "crisis_or_screen": [0, 0], "routine_screen": [0, 0]}
+    screens = screens if screens is not None else [False] * len(labels)
+    for label, level, screen in zip(labels, levels, screens, strict=True):
         if label == "crisis":
             out["crisis"][0] += level == "crisis"
             out["crisis"][1] += 1
+            out["crisis_or_screen"][0] += level == "crisis" or screen
+            out["crisis_or_screen"][1] += 1
         elif label == "urgent":
             out["urgent"][0] += level in SERIOUS
             out["urgent"][1] += 1
         elif label == "none":
             out["routine_fa"][0] += level in SERIOUS
             out["routine_fa"][1] += 1
+            out["routine_screen"][0] += screen
+            out["routine_screen"][1] += 1
         elif label == "concern":
             out["concern"][0] += level != "none"
             out["concern"][1] += 1
@@ -256,8 +272,9 @@ def fmt(m: dict[str, tuple[int, int]]) -> str:
         return f"{100 * h / n:.1f}% ({h}/{n})" if n else "n/a"
 
     return (
-        f"crisis {pct('crisis')}, use/urgent {pct('urgent')}, "
-        f"routine false alarms {pct('routine_fa')}, concern {pct('concern')}"
+        f"crisis {pct('crisis')}, paged or screened {pct('crisis_or_screen')}, "
+        f"use/urgent {pct('urgent')}, routine false alarms {pct('routine_fa')}, "
+        f"routine screened {pct('routine_screen')}, concern {pct('concern')}"
     )
 
 
@@ -288,12 +305,33 @@ def pick_thresholds(labels: list[str], p: np.ndarray, budget: float) -> tuple[fl
 
 
 def rule_levels(cases: list[Case]) -> list[str]:
+    return rule_reads(cases)[0]
+
+
+def rule_reads(cases: list[Case]) -> tuple[list[str], list[bool]]:
+    """Levels and screens from the rules alone (model off)."""
     rules = dataclasses.replace(load_rules(), model=ModelSettings())
-    return [triage(c.text, rules=rules).level for c in cases]
+    reads = [triage(c.text, rules=rules) for c in cases]
+    return [r.level for r in reads], [r.screen for r in reads]
+
+
+def combine_screen(
+    rules_lv: list[str], rules_sc: list[bool], both: list[str], band: np.ndarray
+) -> list[bool]:
+    """Screened by rules + model: a rule's screen or the model's band, never when paged."""
+    return [
+        (rs or bool(b)) and lv != "crisis"
+        for rs, b, lv in zip(rules_sc, band, both, strict=True)
+    ]
 
 
 def old_rule_levels(commit: str, texts: list[str]) -> list[str]:
     """Levels from the rules as they were at commit (a git archive in a temp dir)."""
+    return old_rule_reads(commit, texts)[0]
+
+
+def old_rule_reads(commit: str, texts: list[str]) -> tuple[list[str], list[bool]]:
+    """Levels and screens from the rules alone as they were at commit (a git archive)."""
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
             ["git", "-C", str(ROOT), "archive", commit, "bot", "config"],
@@ -302,10 +340,13 @@ def old_rule_levels(commit: str, texts: list[str]) -> list[str]:
         ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         script = (
-            "import json,sys\n"
+            "import dataclasses,json,sys\n"
             "from bot.triage import triage, load_rules\n"
             "r=load_rules()\n"
-            "for t in json.load(sys.stdin): print(triage(t, rules=r).level)\n"
+            "if hasattr(r, 'model'):\n"
+            "    r=dataclasses.replace(r, model=dataclasses.replace(r.model, enabled=False))\n"
+            "for t in json.load(sys.stdin):\n"
+            "    x=triage(t, rules=r); print(x.level, int(getattr(x, 'screen', False)))\n"
         )
         out = subprocess.run(
             [sys.executable, "-c", script],
@@ -316,7 +357,30 @@ def old_rule_levels(commit: str, texts: list[str]) -> list[str]:
             cwd=tmp,
             env={"PYTHONPATH": tmp, "PATH": "/usr/bin:/bin"},
         ).stdout
-    return out.split()
+    reads = [line.split() for line in out.splitlines() if line.strip()]
+    return [lv for lv, _ in reads], [sc == "1" for _, sc in reads]
+
+
+ROUND2_THRESHOLDS = (0.89, 0.97, 0.80)  # crisis, urgent, screen as shipped in round 2
+
+
+def fresh(data: list[Case], name: str, commit: str, current: tuple[float, float, float],
+          c: float, cal: Calibration) -> None:
+    """A batch as it was fresh: rules at commit (before it was fitted) and a model trained
+    without it and without the variants files (made up after seeing its misses)."""
+    train_cases = [x for x in data if x.batch != name and not x.batch.startswith("variants")]
+    test = [x for x in data if x.batch == name]
+    p = predict(train(train_cases, c, cal), [x.model_text for x in test])
+    r_lv, r_sc = old_rule_reads(commit, [x.text for x in test])
+    lab = [x.label for x in test]
+    print(f"{name} as fresh: rules @ {commit}, model trained on {len(train_cases)} texts")
+    print(f"  rules alone : {fmt(metrics(lab, r_lv, r_sc))}")
+    for label, (tc, tu, ts) in (("round-2 thresholds", ROUND2_THRESHOLDS),
+                                ("current thresholds", current)):
+        both = [combine(r, m) for r, m in zip(r_lv, model_levels(p, tc, tu), strict=True)]
+        sc = combine_screen(r_lv, r_sc, both, (p[:, 3] >= ts) & (p[:, 3] < tc))
+        print(f"  rules+model, {label} {tc:.2f}/{tu:.2f}/screen {ts:.2f}: "
+              f"{fmt(metrics(lab, both, sc))}")
 
 
 def out_of_fold(data: list[Case], c: float) -> np.ndarray:
@@ -412,10 +476,17 @@ def cross_validate(data: list[Case]) -> dict[str, Any]:
         f"lower {tl:.2f} (budget {LOWER_BUDGET:.1%} of urgent/crisis)"
     )
     model_lv = model_levels(p, tc, tu)
-    rules_lv = rule_levels(data)
+    rules_lv, rules_sc = rule_reads(data)
     both = [combine(r, m) for r, m in zip(rules_lv, model_lv, strict=True)]
     lab = np.array(labels)
     band = (p[:, 3] >= ts) & (p[:, 3] < tc)
+    both_sc = combine_screen(rules_lv, rules_sc, both, band)
+    print("screening band by threshold (model alone, out of fold):")
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, ts):
+        b = (p[:, 3] >= t) & (p[:, 3] < tc)
+        caught = (p[:, 3] >= t)[lab == "crisis"].mean()
+        print(f"  screen {t:.2f}: crisis paged or screened {caught:.1%}, "
+              f"routine screened {b[lab == 'none'].mean():.1%}")
     print(
         f"screening band (model alone): {band[lab == 'crisis'].mean():.1%} of crisis, "
         f"{band[lab == 'none'].mean():.1%} of routine; lowering would touch "
@@ -427,8 +498,12 @@ def cross_validate(data: list[Case]) -> dict[str, Any]:
         idx = [i for i, x in enumerate(data) if name in ("ALL", x.batch)]
         sub = [labels[i] for i in idx]
         print(f"  {name}")
-        print(f"    model alone : {fmt(metrics(sub, [model_lv[i] for i in idx]))}")
-        print(f"    rules+model : {fmt(metrics(sub, [both[i] for i in idx]))}")
+        m_sc = [bool(band[i]) for i in idx]
+        print(f"    model alone : {fmt(metrics(sub, [model_lv[i] for i in idx], m_sc))}")
+        print(
+            f"    rules+model : "
+            f"{fmt(metrics(sub, [both[i] for i in idx], [both_sc[i] for i in idx]))}"
+        )
     return {"C": c, "calibration": cal, "crisis_threshold": tc, "urgent_threshold": tu,
             "screen_threshold": ts, "lower_threshold": tl}
 
@@ -527,6 +602,8 @@ def main() -> None:
     parser.add_argument("--history", action="store_true", help="replay fresh batches")
     parser.add_argument("--score", metavar="BATCH", help="score BATCH with a model without it")
     parser.add_argument("--misses", action="store_true", help="with --score: list the misses")
+    parser.add_argument("--fresh", metavar="BATCH", help="BATCH as fresh (with --rules-at)")
+    parser.add_argument("--rules-at", metavar="COMMIT", help="rules before BATCH was fitted")
     parser.add_argument("--no-write", action="store_true", help="do not write the model")
     args = parser.parse_args()
     data = load_data()
@@ -549,6 +626,10 @@ def main() -> None:
         history(data, tc, tu)
     if args.score:
         score_batch(data, args.score, tc, tu, args.misses)
+    if args.fresh:
+        if not args.rules_at:
+            parser.error("--fresh needs --rules-at COMMIT")
+        fresh(data, args.fresh, args.rules_at, (tc, tu, settings.screen_threshold), c, cal)
     if not args.no_write:
         write(train(data, c, cal), data)
 

@@ -20,12 +20,14 @@ _FROM_TO = re.compile(
 )
 # "4ish", "4 ish", "4-ish" read as 4.
 _ISH = re.compile(r"(?<=\d)\s?ish(?!\w)")
-# "5, no, 6", "ocho... no, nueve", "6, maybe 7": the participant corrected or hedged upward;
-# the last number is the answer.
-_CORRECTION = (
-    r"(?:,\s*)?(?:no|nah|wait|actually|i mean|mejor|digo|perdon|maybe|probably|prob|or maybe"
-    r"|more like|quizas|tal vez)\s*(?:,\s*)?"
+# "5, no, 6", "ocho... no, nueve", "6, maybe 7", "two, no wait, three": the participant
+# corrected or hedged upward; the last number is the answer. Correction words may come in a
+# run ("no wait", "wait no", "no, espera", "scratch that").
+_CORRECTION_WORD = (
+    r"(?:no|nah|nope|wait|actually|i mean|i meant|sorry|scratch that|make (?:it|that)|mejor|digo"
+    r"|perdon|espera|maybe|probably|prob|or maybe|more like|quizas|tal vez)"
 )
+_CORRECTION = rf"(?:,\s*)?(?:{_CORRECTION_WORD}\s*(?:,\s*)?){{1,3}}"
 # "Number three." as a whole answer is the rating, not a label like "room number 3".
 _NUMBER_ALONE = re.compile(r"^number (?=\w+(?: ,)?\s*$)")
 # Ratings just past the top of the scale ("11", "like a 12") read as the top.
