@@ -11,6 +11,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from bot.triage import literals
+
 LEVELS = ("none", "concern", "urgent", "crisis")
 LANGUAGES = ("en", "es")
 # Phrase lists the parsers need; each is {en: [...], es: [...]} in the YAML file.
@@ -59,6 +61,9 @@ class RiskCategory:
     patterns: tuple[str, ...]
     regex: re.Pattern[str]
     near: tuple[NearRule, ...] = ()
+    # Searches like `regex` but runs only the patterns whose required strings occur in the
+    # text (bot/triage/literals.py). None: every text goes to `regex`.
+    prefilter: literals.Prefilter | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class TriageRules:
     # Words a run-together word ("iwanttodie") may be split into (see text.split_run_together).
     run_together: frozenset[str] = frozenset()
     model: ModelSettings = ModelSettings()
+    # Runs only the idioms whose required strings occur in a text (None: run them all).
+    idiom_filter: literals.Prefilter | None = None
 
     @functools.cached_property
     def run_together_longest(self) -> int:
@@ -164,12 +171,16 @@ def _classes(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+# A phrase matches as whole words; the alternation of several is one such phrase.
+_WORD_PATTERN = r"(?<!\w)(?:{})(?!\w)"
+
+
 def _alternation(patterns: Iterable[str], emoji: Iterable[str], where: str) -> re.Pattern[str]:
     words = [f"(?:{p})" for p in patterns]
     symbols = [re.escape(e) for e in emoji]
     parts = []
     if words:
-        parts.append(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)")
+        parts.append(_WORD_PATTERN.format("|".join(words)))
     if symbols:
         parts.append("(?:" + "|".join(symbols) + ")")
     source = "|".join(parts) or r"(?!x)x"
@@ -200,6 +211,19 @@ def _phrase_list(
         raise ValueError(f"{name}: expected en/es lists")
     patterns = _patterns(block, name, classes)
     return _alternation(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
+
+
+def _prefilter(patterns: Iterable[str], emoji: Iterable[str]) -> literals.Prefilter | None:
+    """The prefilter for _alternation(patterns, emoji): the same answers, sooner."""
+    return literals.prefilter(
+        [(_WORD_PATTERN.format(p), literals.required(p)) for p in patterns]
+        + [(re.escape(e), frozenset({e})) for e in emoji]
+    )
+
+
+def _idiom_filter(data: Mapping[str, Any], classes: Mapping[str, str]) -> literals.Prefilter | None:
+    block = data.get("idioms") or {}
+    return _prefilter(_patterns(block, "idioms", classes), _strings(block.get("emoji"), "idioms"))
 
 
 def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
@@ -241,6 +265,7 @@ def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> Ri
         patterns=patterns + tuple(emoji),
         regex=_alternation(patterns, emoji, f"risk.{name}"),
         near=tuple(_near(e, f"risk.{name}.near", classes) for e in near),
+        prefilter=_prefilter(patterns, emoji),
     )
 
 
@@ -326,6 +351,7 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
             w.lower() for w in _strings(data.get("run_together"), "run_together")
         ),
         model=_model_settings(data),
+        idiom_filter=_idiom_filter(data, classes),
     )
 
 
