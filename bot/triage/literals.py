@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 # Largest set of strings kept for one part of a pattern ("(a|b) (c|d)" is 4 strings); past it
 # the part only requires what its pieces require.
-_MOST = 24
+_MOST = 12
 # Longest string a gate looks for: a longer one is cut, as finding its start is enough.
-_LONGEST = 12
+_LONGEST = 6
 _QUANTIFIER = re.compile(r"\{(\d*)(,?)(\d*)\}")
 _ZERO_WIDTH = frozenset("bBAZ")
 # Characters that stand for themselves (everything but the syntax this reader knows).
@@ -52,10 +52,13 @@ _EMPTY = _Info(frozenset({""}), None)
 
 def _best(*options: frozenset[str] | None) -> frozenset[str] | None:
     """The most selective requirement: its shortest string longest, then the fewest strings."""
-    usable = [o for o in options if o and "" not in o]
-    if not usable:
-        return None
-    return max(usable, key=lambda o: (min(map(len, o)), -len(o)))
+    best, score = None, (0, 0)
+    for option in options:
+        if option and "" not in option:
+            here = (min(map(len, option)), -len(option))
+            if best is None or here > score:
+                best, score = option, here
+    return best
 
 
 def _need(info: _Info) -> frozenset[str] | None:
@@ -212,7 +215,8 @@ class _Reader:
         words = None if lookaround else _WORDS.match(self.text, self.at)
         if words is not None:  # (a|b|c) of plain words, as word classes are: read at once
             self.at = words.end()
-            return _either([_Info(frozenset({w}), None) for w in words.group(1).split("|")])
+            found = frozenset(words.group(1).split("|"))
+            return _Info(found if len(found) <= _MOST else None, None if "" in found else found)
         inner = self.alternation()
         if self.take() != ")":
             raise _Unknown("unclosed group")
