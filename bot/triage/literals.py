@@ -311,21 +311,46 @@ def _trie(strings: list[str]) -> str:
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
+class _Finder:
+    """Finds in one pass which looked-for strings start somewhere in a text (for every
+    prefilter of a rule set at once), remembering the last few texts asked about."""
+
+    _REMEMBER = 8  # a text's few spellings, asked about by each category in turn
+
+    def __init__(self, strings: Iterable[str]) -> None:
+        # A lookahead finds every place a string starts, even inside another one found.
+        self._regex = re.compile("(?=(" + _trie(sorted(strings)) + "))")
+        self._recent: dict[str, frozenset[str]] = {}
+
+    def found(self, text: str) -> frozenset[str]:
+        found = self._recent.get(text)
+        if found is None:
+            if len(self._recent) >= self._REMEMBER:
+                self._recent.clear()
+            found = self._recent[text] = frozenset(self._regex.findall(text))
+        return found
+
+
 class Prefilter:
     """Search for any of many patterns by trying only those whose required strings are in
     the text: `search(text)` is true exactly when one of the patterns matches text."""
 
-    def __init__(self, sources: tuple[str, ...], owners: dict[str, tuple[int, ...]]) -> None:
+    def __init__(
+        self, sources: tuple[str, ...], owners: dict[str, tuple[int, ...]], finder: _Finder
+    ) -> None:
         self._sources = sources
         self._owners = owners
-        # A lookahead finds every place a string starts, even inside another one found.
-        self._finder = re.compile("(?=(" + _trie(sorted(owners)) + "))")
+        self._keys = frozenset(owners)
+        self._finder = finder
         self._compiled: dict[int, re.Pattern[str]] = {}
 
     def candidates(self, text: str) -> list[int]:
         """The indexes (in order) of the patterns whose required strings occur in text."""
+        found = self._finder.found(text) & self._keys
+        if not found:
+            return []
         owners = self._owners
-        return sorted({i for found in set(self._finder.findall(text)) for i in owners[found]})
+        return sorted({i for s in found for i in owners[s]})
 
     def search(self, text: str) -> bool:
         """Whether any of the patterns matches somewhere in text."""
@@ -338,20 +363,42 @@ class Prefilter:
         return False
 
 
-def prefilter(patterns: Iterable[tuple[str, frozenset[str] | None]]) -> Prefilter | None:
-    """A Prefilter over (source, required strings) pairs; None when some pattern requires
-    nothing nameable (then every text must go to the patterns)."""
-    sources, needs = [], []
-    for source, need in patterns:
-        if not need or "" in need:
-            return None
-        sources.append(source)
-        needs.append(need)
-    if not sources:
-        return None
-    cover = _cover(s for need in needs for s in need)
-    owners: dict[str, list[int]] = {}
-    for i, need in enumerate(needs):
-        for s in need:
-            owners.setdefault(cover[s], []).append(i)
-    return Prefilter(tuple(sources), {s: tuple(dict.fromkeys(ids)) for s, ids in owners.items()})
+Patterns = Iterable[tuple[str, frozenset[str] | None]]
+
+
+def prefilters(groups: Iterable[Patterns]) -> list[Prefilter | None]:
+    """One Prefilter per group of (source, required strings) pairs, all sharing one pass over
+    a text; None for a group where some pattern requires nothing nameable (every text must go
+    to that group's patterns) or that has no pattern."""
+    kept: list[tuple[tuple[str, ...], list[frozenset[str]]] | None] = []
+    for group in groups:
+        sources, needs = [], []
+        for source, need in group:
+            if not need or "" in need:
+                break
+            sources.append(source)
+            needs.append(need)
+        else:
+            kept.append((tuple(sources), needs) if sources else None)
+            continue
+        kept.append(None)
+    cover = _cover(s for entry in kept if entry for need in entry[1] for s in need)
+    finder = _Finder(set(cover.values()))
+    out: list[Prefilter | None] = []
+    for entry in kept:
+        if entry is None:
+            out.append(None)
+            continue
+        sources, needs = entry
+        owners: dict[str, list[int]] = {}
+        for i, need in enumerate(needs):
+            for s in need:
+                owners.setdefault(cover[s], []).append(i)
+        ids = {s: tuple(dict.fromkeys(found)) for s, found in owners.items()}
+        out.append(Prefilter(sources, ids, finder))
+    return out
+
+
+def prefilter(patterns: Patterns) -> Prefilter | None:
+    """A Prefilter over one group of (source, required strings) pairs (see prefilters)."""
+    return prefilters([patterns])[0]

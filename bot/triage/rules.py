@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
@@ -213,17 +214,14 @@ def _phrase_list(
     return _alternation(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
 
 
-def _prefilter(patterns: Iterable[str], emoji: Iterable[str]) -> literals.Prefilter | None:
-    """The prefilter for _alternation(patterns, emoji): the same answers, sooner."""
-    return literals.prefilter(
-        [(_WORD_PATTERN.format(p), literals.required(p)) for p in patterns]
-        + [(re.escape(e), frozenset({e})) for e in emoji]
-    )
-
-
-def _idiom_filter(data: Mapping[str, Any], classes: Mapping[str, str]) -> literals.Prefilter | None:
-    block = data.get("idioms") or {}
-    return _prefilter(_patterns(block, "idioms", classes), _strings(block.get("emoji"), "idioms"))
+def _prefiltered(
+    patterns: Iterable[str], emoji: Iterable[str]
+) -> list[tuple[str, frozenset[str] | None]]:
+    """What a prefilter for _alternation(patterns, emoji) needs: each phrase as a regex of
+    its own and the strings it requires (bot/triage/literals.py)."""
+    return [(_WORD_PATTERN.format(p), literals.required(p)) for p in patterns] + [
+        (re.escape(e), frozenset({e})) for e in emoji
+    ]
 
 
 def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
@@ -248,7 +246,10 @@ def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
     )
 
 
-def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> RiskCategory:
+def _risk(
+    name: str, block: Mapping[str, Any], classes: Mapping[str, str]
+) -> tuple[RiskCategory, list[tuple[str, frozenset[str] | None]]]:
+    """The category (without its prefilter) and what its prefilter needs."""
     level = block.get("level")
     if level not in LEVELS:
         raise ValueError(f"risk.{name}.level must be one of {LEVELS}, not {level!r}")
@@ -257,7 +258,7 @@ def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> Ri
     near = block.get("near") or []
     if not isinstance(near, list):
         raise ValueError(f"risk.{name}.near: expected a list of rules")
-    return RiskCategory(
+    category = RiskCategory(
         name=name,
         level=level,
         reason=str(block.get("reason") or name.replace("_", " ")),
@@ -265,8 +266,8 @@ def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> Ri
         patterns=patterns + tuple(emoji),
         regex=_alternation(patterns, emoji, f"risk.{name}"),
         near=tuple(_near(e, f"risk.{name}.near", classes) for e in near),
-        prefilter=_prefilter(patterns, emoji),
     )
+    return category, _prefiltered(patterns, emoji)
 
 
 def _fuzzy(data: Mapping[str, Any]) -> tuple[dict[str, str], frozenset[str]]:
@@ -332,13 +333,24 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
     if spelling:
         words = sorted(spelling, key=len, reverse=True)
         spelling_regex = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)")
+    risk = [_risk(name, block, classes) for name, block in (data.get("risk") or {}).items()]
+    idioms = data.get("idioms") if isinstance(data.get("idioms"), Mapping) else {}
+    # One prefilter per category and one for the idioms, sharing one pass over a text.
+    idiom_phrases = _patterns(idioms, "idioms", classes)
+    idiom_emoji = _strings(idioms.get("emoji"), "idioms.emoji")
+    *filters, idiom_filter = literals.prefilters(
+        [wanted for _, wanted in risk] + [_prefiltered(idiom_phrases, idiom_emoji)]
+    )
     return TriageRules(
         urgent_craving=int(limits.get("urgent_craving", 9)),
         concern_craving=int(limits.get("concern_craving", 7)),
         craving_rise=float(limits.get("craving_rise", 3)),
         low_mood=int(limits.get("low_mood", 1)),
         negation_window=int(limits.get("negation_window", 3)),
-        risk=tuple(_risk(name, block, classes) for name, block in (data.get("risk") or {}).items()),
+        risk=tuple(
+            dataclasses.replace(category, prefilter=found)
+            for (category, _), found in zip(risk, filters, strict=True)
+        ),
         phrases={name: _phrase_list(data, name, classes) for name in PHRASE_LISTS},
         numbers=_numbers(data),
         mood=_mood(data, classes),
@@ -351,7 +363,7 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
             w.lower() for w in _strings(data.get("run_together"), "run_together")
         ),
         model=_model_settings(data),
-        idiom_filter=_idiom_filter(data, classes),
+        idiom_filter=idiom_filter,
     )
 
 
