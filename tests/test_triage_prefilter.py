@@ -156,6 +156,8 @@ def test_a_text_any_phrase_matches_gets_through_the_prefilter(phrase, data):
         ("(drink|use) (\\w+ ){0,3}(until|till) i die", {"until i die", "till i die"}),
         ("(?:pills?|meds) (?=tonight)", {"pill ", "pills ", "meds "}),
         ("a\\.b\\+", {"a.b+"}),
+        ("(?:){0,100000000}die", {"die"}),  # an empty part repeated is still empty
+        ("(x|y){2}z", {"xxz", "xyz", "yxz", "yyz"}),
     ],
 )
 def test_required_strings(pattern, needs):

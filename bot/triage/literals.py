@@ -20,7 +20,7 @@ from dataclasses import dataclass
 # Largest set of strings kept for one part of a pattern ("(a|b) (c|d)" is 4 strings); past it
 # the part only requires what its pieces require.
 _MOST = 12
-# Longest string a gate looks for: a longer one is cut, as finding its start is enough.
+# Longest string a prefilter looks for: a longer one is cut, as finding its start is enough.
 _LONGEST = 6
 _QUANTIFIER = re.compile(r"\{(\d*)(,?)(\d*)\}")
 _ZERO_WIDTH = frozenset("bBAZ")
@@ -106,6 +106,8 @@ def _either(branches: list[_Info]) -> _Info:
 
 def _repeat(child: _Info, low: int, high: int | None) -> _Info:
     """child{low,high} (high None: no limit): the strings of each count, while few."""
+    if child.exact == _EMPTY.exact:  # a repeated lookaround or empty group: still empty
+        return _EMPTY
     exact: frozenset[str] | None = None
     if child.exact is not None and high is not None:
         exact, power = frozenset(), frozenset({""})
