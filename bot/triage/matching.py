@@ -45,11 +45,17 @@ def prepare(text: str, rules: TriageRules) -> Prepared:
                 variants.append(fixed)
         if model_index < 0:
             model_index = len(variants) - 1
-    idioms = rules.phrases["idioms"]
+    idioms, held = rules.phrases["idioms"], rules.idiom_filter
+
+    def blank(variant: str, mark: str) -> str:
+        if held is not None and not held.search(variant):
+            return variant  # no idiom can be in it (checked without running them all)
+        return idioms.sub(mark, variant)
+
     # The model reads idioms as a placeholder word, not as nothing: "me tomé un café" must not
     # shrink to a bare "me".
-    model_text = idioms.sub(" _ ", variants[model_index]) if variants else ""
-    variants = [idioms.sub(" , ", v) for v in variants]
+    model_text = blank(variants[model_index], " _ ") if variants else ""
+    variants = [blank(v, " , ") for v in variants]
     return Prepared(raw=text, variants=tuple(dict.fromkeys(variants)), model_text=model_text)
 
 
@@ -64,8 +70,14 @@ def scan(
     regex: re.Pattern[str], prepared: Prepared, rules: TriageRules
 ) -> tuple[bool, bool]:
     """Return (affirmed, negated): whether regex matches plainly and whether only under negation."""
+    return _scan(regex, prepared.variants, rules)
+
+
+def _scan(
+    regex: re.Pattern[str], variants: tuple[str, ...], rules: TriageRules
+) -> tuple[bool, bool]:
     negated = False
-    for variant in prepared.variants:
+    for variant in variants:
         for match in regex.finditer(variant):
             if is_negated(variant, match.start(), rules):
                 negated = True
@@ -131,14 +143,26 @@ def near_starts(rule: NearRule, text: str) -> list[int]:
     return out
 
 
+def _phrases(category: RiskCategory, prepared: Prepared, rules: TriageRules) -> tuple[bool, bool]:
+    """(affirmed, negated) for the category's phrase alternation alone."""
+    variants = prepared.variants
+    if category.prefilter is not None:
+        # The spellings one of the phrases matches, found by running only the few phrases
+        # whose required words occur in each: the same answer as the whole alternation.
+        variants = tuple(v for v in variants if category.prefilter.search(v))
+        if not category.negatable or not variants:
+            return bool(variants), False
+    if category.negatable:
+        # Which match negation looks at depends on the whole alternation: run it.
+        return _scan(category.regex, variants, rules)
+    return any(category.regex.search(v) for v in variants), False
+
+
 def scan_category(
     category: RiskCategory, prepared: Prepared, rules: TriageRules
 ) -> tuple[bool, bool]:
     """Return (affirmed, negated) for a risk category: its phrases and its near rules."""
-    if category.negatable:
-        affirmed, negated = scan(category.regex, prepared, rules)
-    else:
-        affirmed, negated = contains(category.regex, prepared), False
+    affirmed, negated = _phrases(category, prepared, rules)
     if affirmed or not category.near:
         return affirmed, negated
     gate = _near_gate(category.near)

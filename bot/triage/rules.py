@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import threading
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from bot.triage import literals
 
 LEVELS = ("none", "concern", "urgent", "crisis")
 LANGUAGES = ("en", "es")
@@ -59,6 +62,9 @@ class RiskCategory:
     patterns: tuple[str, ...]
     regex: re.Pattern[str]
     near: tuple[NearRule, ...] = ()
+    # Searches like `regex` but runs only the patterns whose required strings occur in the
+    # text (bot/triage/literals.py). None: every text goes to `regex`.
+    prefilter: literals.Prefilter | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,8 @@ class TriageRules:
     # Words a run-together word ("iwanttodie") may be split into (see text.split_run_together).
     run_together: frozenset[str] = frozenset()
     model: ModelSettings = ModelSettings()
+    # Runs only the idioms whose required strings occur in a text (None: run them all).
+    idiom_filter: literals.Prefilter | None = None
 
     @functools.cached_property
     def run_together_longest(self) -> int:
@@ -164,12 +172,16 @@ def _classes(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+# A phrase matches as whole words; the alternation of several is one such phrase.
+_WORD_PATTERN = r"(?<!\w)(?:{})(?!\w)"
+
+
 def _alternation(patterns: Iterable[str], emoji: Iterable[str], where: str) -> re.Pattern[str]:
     words = [f"(?:{p})" for p in patterns]
     symbols = [re.escape(e) for e in emoji]
     parts = []
     if words:
-        parts.append(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)")
+        parts.append(_WORD_PATTERN.format("|".join(words)))
     if symbols:
         parts.append("(?:" + "|".join(symbols) + ")")
     source = "|".join(parts) or r"(?!x)x"
@@ -202,6 +214,16 @@ def _phrase_list(
     return _alternation(patterns, _strings(block.get("emoji"), f"{name}.emoji"), name)
 
 
+def _prefiltered(
+    patterns: Iterable[str], emoji: Iterable[str]
+) -> list[tuple[str, frozenset[str] | None]]:
+    """What a prefilter for _alternation(patterns, emoji) needs: each phrase as a regex of
+    its own and the strings it requires (bot/triage/literals.py)."""
+    return [(_WORD_PATTERN.format(p), literals.required(p)) for p in patterns] + [
+        (re.escape(e), frozenset({e})) for e in emoji
+    ]
+
+
 def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
     """Parse one proximity rule: [A, B, ...] or {all: [A, ...], within: N, unless: [C, ...]}."""
     within = 4
@@ -224,7 +246,10 @@ def _near(entry: Any, where: str, classes: Mapping[str, str]) -> NearRule:
     )
 
 
-def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> RiskCategory:
+def _risk(
+    name: str, block: Mapping[str, Any], classes: Mapping[str, str]
+) -> tuple[RiskCategory, list[tuple[str, frozenset[str] | None]]]:
+    """The category (without its prefilter) and what its prefilter needs."""
     level = block.get("level")
     if level not in LEVELS:
         raise ValueError(f"risk.{name}.level must be one of {LEVELS}, not {level!r}")
@@ -233,7 +258,7 @@ def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> Ri
     near = block.get("near") or []
     if not isinstance(near, list):
         raise ValueError(f"risk.{name}.near: expected a list of rules")
-    return RiskCategory(
+    category = RiskCategory(
         name=name,
         level=level,
         reason=str(block.get("reason") or name.replace("_", " ")),
@@ -242,6 +267,7 @@ def _risk(name: str, block: Mapping[str, Any], classes: Mapping[str, str]) -> Ri
         regex=_alternation(patterns, emoji, f"risk.{name}"),
         near=tuple(_near(e, f"risk.{name}.near", classes) for e in near),
     )
+    return category, _prefiltered(patterns, emoji)
 
 
 def _fuzzy(data: Mapping[str, Any]) -> tuple[dict[str, str], frozenset[str]]:
@@ -307,13 +333,24 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
     if spelling:
         words = sorted(spelling, key=len, reverse=True)
         spelling_regex = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)")
+    risk = [_risk(name, block, classes) for name, block in (data.get("risk") or {}).items()]
+    idioms = data.get("idioms") if isinstance(data.get("idioms"), Mapping) else {}
+    # One prefilter per category and one for the idioms, sharing one pass over a text.
+    idiom_phrases = _patterns(idioms, "idioms", classes)
+    idiom_emoji = _strings(idioms.get("emoji"), "idioms.emoji")
+    *filters, idiom_filter = literals.prefilters(
+        [wanted for _, wanted in risk] + [_prefiltered(idiom_phrases, idiom_emoji)]
+    )
     return TriageRules(
         urgent_craving=int(limits.get("urgent_craving", 9)),
         concern_craving=int(limits.get("concern_craving", 7)),
         craving_rise=float(limits.get("craving_rise", 3)),
         low_mood=int(limits.get("low_mood", 1)),
         negation_window=int(limits.get("negation_window", 3)),
-        risk=tuple(_risk(name, block, classes) for name, block in (data.get("risk") or {}).items()),
+        risk=tuple(
+            dataclasses.replace(category, prefilter=found)
+            for (category, _), found in zip(risk, filters, strict=True)
+        ),
         phrases={name: _phrase_list(data, name, classes) for name in PHRASE_LISTS},
         numbers=_numbers(data),
         mood=_mood(data, classes),
@@ -326,6 +363,7 @@ def rules_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> TriageRu
             w.lower() for w in _strings(data.get("run_together"), "run_together")
         ),
         model=_model_settings(data),
+        idiom_filter=idiom_filter,
     )
 
 
