@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from flask import Request
@@ -44,4 +45,10 @@ def is_authentic(request: Request, settings: Settings) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    return RequestValidator(token).validate(public_url(request, settings), request.form, signature)
+    return validator(token).validate(public_url(request, settings), request.form, signature)
+
+
+@functools.lru_cache(maxsize=4)
+def validator(token: str) -> RequestValidator:
+    """twilio's validator for `token`, made once per process."""
+    return RequestValidator(token)

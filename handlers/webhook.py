@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.db import once_more_if_disconnected, scrub_driver_message
 from bot.paging import send_pages_soon
@@ -24,6 +25,12 @@ MAX_BODY_CHARS = 5000  # WhatsApp allows 4096; long SMS are split well below thi
 # Twilio's ids are two letters and 32 hex digits; allow any short token of safe characters
 # (the terminal chat makes its own) but never control characters, which PostgreSQL refuses.
 SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# TwiML as twilio's MessagingResponse writes it (tests/test_webhook_twiml.py compares the two),
+# without building an element tree per text.
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+EMPTY_TWIML = XML_DECLARATION + "<Response />"
+# A sender's address parsed once per process (phonenumbers' parse is costly; numbers repeat).
+address_of = functools.lru_cache(maxsize=4096)(split_address)
 
 
 def plain(text: str, status: int) -> Response:
@@ -33,10 +40,12 @@ def plain(text: str, status: int) -> Response:
 
 def twiml(replies: list[str]) -> Response:
     """A TwiML response carrying `replies` (empty TwiML when there are none)."""
-    response = MessagingResponse()
-    for text in replies:
-        response.message(text)
-    return Response(str(response), status=200, mimetype="text/xml")
+    if not replies:
+        return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
+    messages = "".join(f"<Message>{escape(text)}</Message>" if text else "<Message />"
+                       for text in replies)
+    return Response(f"{XML_DECLARATION}<Response>{messages}</Response>", status=200,
+                    mimetype="text/xml")
 
 
 def clean_body(body: str) -> str:
@@ -62,7 +71,7 @@ def incoming_message() -> Response:
     if len(body) > MAX_BODY_CHARS:
         return plain(f"Body longer than {MAX_BODY_CHARS} characters", 413)
     try:
-        channel, phone = split_address(sender)
+        channel, phone = address_of(sender)
     except InvalidPhone:
         return plain("From is not a phone number", 400)
     message = InboundMessage(

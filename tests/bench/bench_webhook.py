@@ -5,7 +5,8 @@ In one run, on a fresh PostgreSQL schema with enrolled participants:
 1. serves the bot (`bot.app:create_app()`), then the durable floor (bench_webhook_floor.py:
    signature check, one INSERT of the text on the same schema, commit, empty TwiML) and, unless
    --no-bare, a bare Flask endpoint answering empty TwiML (bench_webhook_bare.py), each with the
-   same gunicorn command line;
+   same gunicorn command line: the Procfile's options (--preload, the bot.gunicorn_app config)
+   with the same --workers and --threads;
 2. drives each at full speed with `wrk` (a separate process on loopback; Debian package `wrk`)
    replaying pre-signed POSTs: valid X-Twilio-Signature, a distinct MessageSid each, from
    enrolled participants and from unknown numbers;
@@ -66,6 +67,10 @@ CREATE TABLE IF NOT EXISTS bench_floor_inbound (
     body TEXT NOT NULL,
     received_at TIMESTAMPTZ NOT NULL
 )"""
+# The Procfile's `web:` options (tests/test_gunicorn_preload.py checks that it has them): the app
+# is loaded once in the master and each worker drops inherited connections. Every server in
+# the run gets them, so the comparison stays like for like.
+PROCFILE_OPTIONS = ["--preload", "--config", "python:bot.gunicorn_app"]
 LUA = """
 local lines, n, i = {}, 0, 0
 local path = "%(path)s"
@@ -150,8 +155,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        """The gunicorn command line (identical for both apps but for the app and port)."""
-        cmd = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
+        """The gunicorn command line (identical for every app but for the app and port): the
+        Procfile's options (PROCFILE_OPTIONS) with the given workers and threads."""
+        cmd = [sys.executable, "-m", "gunicorn", *PROCFILE_OPTIONS, "--workers", str(self.workers),
                "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
                "--log-level", "warning"]
         if self.chdir:

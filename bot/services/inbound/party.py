@@ -7,14 +7,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, cast, exists, func, or_, select
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import Counselor, MessageLog, Participant, PhoneNumber
 from bot.models.family import FamilyContact
 from bot.models.schedule import CheckIn, Fire, TherapySession
 from bot.models.screening import ScreeningQuestion
-from bot.outbox import hold_phone
 from bot.triage.reply import ReplyContext
 
 RECENT_CRAVING_DAYS = 7  # the "rise of 3+" rule compares with the last week's ratings
@@ -71,17 +84,34 @@ def look_up_sender(session: Session, phone: str, sid: str, now: datetime) -> Sen
     # request committed meanwhile. SQLite's BEGIN IMMEDIATE already holds the database's one
     # write lock for the whole transaction, so there the lookup itself reads opted_out.
     postgres = session.get_bind().dialect.name == "postgresql"
-    held = hold_phone(session, phone) if postgres else None
-    row = session.execute(_lookup(read_opt_out=not postgres), {
+    held = bool(session.execute(_hold(), {"phone": phone}).scalar_one()) if postgres else None
+    row = session.execute(_lookup(postgres=postgres), {
         "phone": phone, "sid": sid, "now": now,
         "since": now - timedelta(days=RECENT_CRAVING_DAYS)}).one()
     return _sender(row, held)
 
 
 @functools.cache
-def _lookup(*, read_opt_out: bool):
+def _hold():
+    """bot.outbox.hold_phone's statement, built once: INSERT the number's row or, if it exists,
+    lock it with a no-op UPDATE; RETURNING opted_out (PostgreSQL only)."""
+    table = PhoneNumber.__table__
+    return (
+        postgresql.insert(table)
+        .values(phone=bindparam("phone", type_=String(20)), opted_out=false())
+        .on_conflict_do_update(index_elements=["phone"], set_={"opted_out": table.c.opted_out})
+        .returning(table.c.opted_out)
+    )
+
+
+@functools.cache
+def _lookup(*, postgres: bool):
     """The lookup statement, built once per process (building it costs more than running it);
-    its values are bound parameters: phone, sid, now and since."""
+    its values are bound parameters: phone, sid, now and since.
+
+    On PostgreSQL the last reminder is one LATERAL subquery (SQLite has no LATERAL: there it is
+    read twice, once per column), and opted_out comes from `_hold` instead.
+    """
     now = bindparam("now")
     me = select(bindparam("phone", type_=String(20)).label("phone")).subquery("me")
     asked = aliased(CheckIn)
@@ -102,18 +132,29 @@ def _lookup(*, read_opt_out: bool):
     )
     rated = aliased(CheckIn)
     cravings = (
-        select(func.aggregate_strings(cast(rated.craving, String), ","))
+        # string_agg / group_concat with an inline separator: aggregate_strings renders its
+        # separator anew on every execution (a post-compile parameter)
+        select((func.string_agg if postgres else func.group_concat)(
+            cast(rated.craving, String), literal_column("','")))
         .where(rated.participant_id == Participant.id, rated.craving.is_not(None),
                rated.asked_at >= bindparam("since"), rated.asked_at <= now)
         .correlate(Participant).scalar_subquery()
     )
     reminder = _last_reminder(now)
+    if postgres:
+        last = (reminder.with_only_columns(TherapySession.id.label("id"), Fire.decided_at)
+                .lateral("reminded"))
+        reminded = [last.c.id.label("reminded_id"), last.c.decided_at.label("reminded_at")]
+    else:
+        reminded = [
+            reminder.with_only_columns(TherapySession.id).scalar_subquery().label("reminded_id"),
+            reminder.with_only_columns(Fire.decided_at).scalar_subquery().label("reminded_at"),
+        ]
     columns = [
         Counselor, Participant, FamilyContact, CheckIn,
         exists().where(Counselor.__table__.c.phone == me.c.phone).correlate(me).label("staff"),
         exists().where(MessageLog.twilio_sid == bindparam("sid")).label("received"),
-        reminder.with_only_columns(TherapySession.id).scalar_subquery().label("reminded_id"),
-        reminder.with_only_columns(Fire.decided_at).scalar_subquery().label("reminded_at"),
+        *reminded,
         select(ScreeningQuestion.id)
         .where(ScreeningQuestion.participant_id == Participant.id,
                ScreeningQuestion.outcome == "pending", ScreeningQuestion.due_at > now)
@@ -121,16 +162,17 @@ def _lookup(*, read_opt_out: bool):
         .correlate(Participant).scalar_subquery().label("screening_id"),
         cravings.label("cravings"),
     ]
-    if read_opt_out:
+    if not postgres:
         columns.append(select(PhoneNumber.opted_out).where(PhoneNumber.phone == me.c.phone)
                        .correlate(me).scalar_subquery().label("opted_out"))
-    return (
+    stmt = (
         select(*columns).select_from(me)
         .outerjoin(Counselor, and_(Counselor.phone == me.c.phone, Counselor.active))
         .outerjoin(Participant, Participant.phone == me.c.phone)
         .outerjoin(FamilyContact, FamilyContact.id == family_contact)
         .outerjoin(CheckIn, CheckIn.id == open_checkin)
     )
+    return stmt.outerjoin(last, true()) if postgres else stmt
 
 
 def _last_reminder(now: datetime):

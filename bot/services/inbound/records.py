@@ -108,10 +108,18 @@ def _write_in_one(session: Session, inbound: dict | None, outbox: list[dict]) ->
 @functools.cache
 def _one_statement(replies: int, keys: tuple[str, ...], with_inbound: bool):
     """The CTE for `replies` outbox rows (and the text's own row), built once per shape:
-    building it costs more than running it. Values are bound as o<i>_<column> and in_<column>."""
-    sent = OUTBOX.insert().values([
-        {key: bindparam(f"o{i}_{key}", type_=OUTBOX.c[key].type) for key in keys}
-        for i in range(replies)]).returning(*OUTBOX.c).cte("sent")
+    building it costs more than running it. Values are bound as o<i>_<column> and in_<column>.
+
+    The outbox rows come from SELECTs of bound values (UNION ALL, in reply order), not a
+    multi-row VALUES: SQLAlchemy never caches the compiled form of a multi-row VALUES, so that
+    statement was compiled again for every text.
+    """
+    rows_in = [select(*(bindparam(f"o{i}_{key}", type_=OUTBOX.c[key].type).label(key)
+                        for key in keys)) for i in range(replies)]
+    source = rows_in[0] if replies == 1 else union_all(*rows_in)
+    sent = OUTBOX.insert().from_select(list(keys), source).returning(
+        *(OUTBOX.c[name] for name in ("id", "channel", "to_phone", "party", "participant_id",
+                                      "body", "created_at"))).cte("sent")
     out = {**_reply_log({"channel": sent.c.channel, "to_phone": sent.c.to_phone,
                          "party": sent.c.party, "participant_id": sent.c.participant_id,
                          "body": sent.c.body, "created_at": sent.c.created_at}, sent.c.id)}
