@@ -19,6 +19,9 @@ _RANK = {level: rank for rank, level in enumerate(LEVELS)}
 WEAK_CRISIS_PREFIX = "maybe_"
 EXPLICIT = "explicit_crisis"
 _USE_CATEGORIES = frozenset({"near_use", "about_to_use", "intoxicated", "reported_use"})
+# A body in danger: the model reading the words as routine is no reason to lower these
+# ("See people not there. Stop drink 3 days" was lowered to concern before round 4).
+_NEVER_MODEL_LOWERED = frozenset({"severe_withdrawal"})
 # Which context lowers what: a question about medicine explains a medicine name, not a use
 # report; a hedge ("but I'd never do anything") speaks to crisis wording only.
 _CONTEXTS = (
@@ -185,6 +188,7 @@ def triage(
             and expect is None
             and craving is None
             and not names & _USE_CATEGORIES
+            and not names & _NEVER_MODEL_LOWERED
             and model.serious < rules.model.lower_threshold
         ):
             context = (_MODEL_LOWERS, True)
