@@ -79,7 +79,11 @@ class Sender:
 
 def look_up_sender(session: Session, phone: str, sid: str, now: datetime) -> Sender:
     """Hold `phone` for this transaction and read who it is and what they were asked, in one
-    query (two on PostgreSQL, where the number's row lock is taken first)."""
+    query (two on PostgreSQL, where the number's row lock is taken first).
+
+    Participants' rows come with the lookup; a counselor's or family member's row (rare
+    senders) is read by its id afterwards, so participants' texts do not pay for describing
+    and skipping those columns."""
     # The number's lock comes first, so every read below sees a STOP (or an answer) another
     # request committed meanwhile. SQLite's BEGIN IMMEDIATE already holds the database's one
     # write lock for the whole transaction, so there the lookup itself reads opted_out.
@@ -88,7 +92,7 @@ def look_up_sender(session: Session, phone: str, sid: str, now: datetime) -> Sen
     row = session.execute(_lookup(postgres=postgres), {
         "phone": phone, "sid": sid, "now": now,
         "since": now - timedelta(days=RECENT_CRAVING_DAYS)}).one()
-    return _sender(row, held)
+    return _sender(session, row, held)
 
 
 @functools.cache
@@ -151,7 +155,8 @@ def _lookup(*, postgres: bool):
             reminder.with_only_columns(Fire.decided_at).scalar_subquery().label("reminded_at"),
         ]
     columns = [
-        Counselor, Participant, FamilyContact, CheckIn,
+        Counselor.id.label("counselor_id"), Participant, FamilyContact.id.label("family_id"),
+        CheckIn,
         exists().where(Counselor.__table__.c.phone == me.c.phone).correlate(me).label("staff"),
         exists().where(MessageLog.twilio_sid == bindparam("sid")).label("received"),
         *reminded,
@@ -193,12 +198,13 @@ def _last_reminder(now: datetime):
     )
 
 
-def _sender(row, held: bool | None) -> Sender:
+def _sender(session: Session, row, held: bool | None) -> Sender:
     opted_out = bool(held if held is not None else row.opted_out)
     common = {"opted_out": opted_out, "received_before": bool(row.received)}
     # Looked up in order: staff first, then participants, then family members.
-    if row.Counselor is not None:
-        return Sender(Party("counselor", counselor=row.Counselor), **common)
+    if row.counselor_id is not None:
+        counselor = session.get(Counselor, row.counselor_id)
+        return Sender(Party("counselor", counselor=counselor), **common)
     person = row.Participant
     if person is not None:
         cravings = tuple(int(v) for v in (row.cravings or "").split(",") if v)
@@ -208,6 +214,7 @@ def _sender(row, held: bool | None) -> Sender:
                       recent_cravings=cravings, **common)
     # Only numbers we have actually texted count as family (invited_at set); staff, even
     # inactive, are never family.
-    if row.FamilyContact is not None and not row.staff:
-        return Sender(Party("family", family=row.FamilyContact), **common)
+    if row.family_id is not None and not row.staff:
+        family = session.get(FamilyContact, row.family_id)
+        return Sender(Party("family", family=family), **common)
     return Sender(Party("unknown"), **common)
