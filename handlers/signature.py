@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from urllib.parse import urlparse
 
 from flask import Request
-from twilio.request_validator import RequestValidator, add_port, compare, remove_port
+from twilio.request_validator import RequestValidator
 
 from bot.settings import Settings, SettingsError
 
@@ -46,20 +45,7 @@ def is_authentic(request: Request, settings: Settings) -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    # RequestValidator.validate, less its per-request work: the URL's two spellings (Twilio
-    # signs with or without the default port) are worked out once per URL, and the second
-    # signature is computed only when the first does not match. A form POST never carries a
-    # body hash (validate checks one only for a JSON body given as a string).
-    check, form = validator(token), request.form
-    return any(compare(check.compute_signature(url, form), signature)
-               for url in spellings(public_url(request, settings)))
-
-
-@functools.lru_cache(maxsize=256)
-def spellings(url: str) -> tuple[str, str]:
-    """`url` without and with its default port, as RequestValidator.validate tries them."""
-    parsed = urlparse(url)
-    return remove_port(parsed), add_port(parsed)
+    return validator(token).validate(public_url(request, settings), request.form, signature)
 
 
 @functools.lru_cache(maxsize=4)

@@ -77,17 +77,6 @@ def test_signature_is_checked_against_public_base_url_not_the_local_host(
     assert counts(db_session)[0] == 2  # the text and the neutral answer
 
 
-def test_signature_over_the_url_with_its_default_port_is_accepted(client, settings, db_session):
-    # Twilio may sign https://host:443/path; the check tries the URL with and without the port.
-    data = form()
-    with_port = signed_headers(settings, data, url=PUBLIC_BASE_URL + ":443" + PATH)
-    assert client.post(PATH, data=data, headers=with_port).status_code == 200
-    wrong_port = signed_headers(settings, form(sid="SM" + "b" * 32),
-                                url=PUBLIC_BASE_URL + ":8443" + PATH)
-    assert client.post(PATH, data=form(sid="SM" + "b" * 32), headers=wrong_port).status_code == 403
-    assert counts(db_session)[0] == 2  # the first text and its answer only
-
-
 def test_without_an_auth_token_requests_are_accepted(runtime, db_session):
     from dataclasses import replace
 
