@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, false, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -116,14 +116,23 @@ def hold_phone(session: Session, phone: str) -> bool:
 
     Everything decided for one number happens under this lock, so a STOP committed by another
     request is seen by every later one (PostgreSQL: the row lock; SQLite: BEGIN IMMEDIATE).
-    One round trip: INSERT ... ON CONFLICT DO UPDATE (a no-op update) RETURNING opted_out.
+    One round trip: INSERT ... ON CONFLICT DO UPDATE (a no-op update) RETURNING opted_out, a
+    statement built once per dialect (it runs for every inbound text on PostgreSQL).
     """
+    statement = _hold_statement(session.get_bind().dialect.name)
+    return bool(session.execute(statement, {"phone": phone}).scalar_one())
+
+
+@functools.cache
+def _hold_statement(dialect: str):
+    module = postgresql if dialect == "postgresql" else sqlite
     table = PhoneNumber.__table__
-    found = insert_or_update(
-        session, table, {"phone": phone, "opted_out": False}, ["phone"],
-        {"opted_out": table.c.opted_out}, returning=[table.c.opted_out],
+    return (
+        module.insert(table)
+        .values(phone=bindparam("phone", type_=table.c.phone.type), opted_out=false())
+        .on_conflict_do_update(index_elements=["phone"], set_={"opted_out": table.c.opted_out})
+        .returning(table.c.opted_out)
     )
-    return bool(found.opted_out)
 
 
 def is_opted_out(session: Session, phone: str, *, wait: bool = False) -> bool:

@@ -14,20 +14,19 @@ from sqlalchemy import (
     case,
     cast,
     exists,
-    false,
     func,
     literal_column,
     or_,
     select,
     true,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
 from bot.models import Counselor, MessageLog, Participant, PhoneNumber
 from bot.models.family import FamilyContact
 from bot.models.schedule import CheckIn, Fire, TherapySession
 from bot.models.screening import ScreeningQuestion
+from bot.outbox import hold_phone
 from bot.triage.reply import ReplyContext
 
 RECENT_CRAVING_DAYS = 7  # the "rise of 3+" rule compares with the last week's ratings
@@ -88,24 +87,11 @@ def look_up_sender(session: Session, phone: str, sid: str, now: datetime) -> Sen
     # request committed meanwhile. SQLite's BEGIN IMMEDIATE already holds the database's one
     # write lock for the whole transaction, so there the lookup itself reads opted_out.
     postgres = session.get_bind().dialect.name == "postgresql"
-    held = bool(session.execute(_hold(), {"phone": phone}).scalar_one()) if postgres else None
+    held = hold_phone(session, phone) if postgres else None
     row = session.execute(_lookup(postgres=postgres), {
         "phone": phone, "sid": sid, "now": now,
         "since": now - timedelta(days=RECENT_CRAVING_DAYS)}).one()
     return _sender(session, row, held)
-
-
-@functools.cache
-def _hold():
-    """bot.outbox.hold_phone's statement, built once: INSERT the number's row or, if it exists,
-    lock it with a no-op UPDATE; RETURNING opted_out (PostgreSQL only)."""
-    table = PhoneNumber.__table__
-    return (
-        postgresql.insert(table)
-        .values(phone=bindparam("phone", type_=String(20)), opted_out=false())
-        .on_conflict_do_update(index_elements=["phone"], set_={"opted_out": table.c.opted_out})
-        .returning(table.c.opted_out)
-    )
 
 
 @functools.cache
