@@ -2,7 +2,8 @@
 
 Who is on call when is decided in one place, `bot.queries.oncall` (its docstring gives the
 precedence of overrides, weekly shifts and the --on-call flag); this module returns those
-counselors as `Counselor` objects and adds and removes shifts and overrides.
+counselors as `Counselor` objects and adds and removes shifts and overrides. (A session
+flushes pending changes before a Core statement as before an ORM one: SQLAlchemy #9809.)
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.models import Counselor, OnCallOverride, OnCallShift
 from bot.program import Program
-from bot.queries import oncall as reads
-from bot.queries.oncall import RotaLine, on_call_condition
+from bot.queries.oncall import RotaLine, on_call_condition, rota, rota_in_use
 from bot.rules.rota import WEEKDAYS, parse_days, parse_hours
 
 __all__ = ["OnCallError", "RotaLine", "add_override", "add_shifts", "clear_counselor",
@@ -29,30 +29,10 @@ class OnCallError(ValueError):
 
 def on_call_now(session: Session, program: Program, now: datetime) -> list[Counselor]:
     """The active counselors on call at `now` (`bot.queries.oncall` decides who), by id."""
-    _autoflush(session)
     condition = on_call_condition(session, program.timezone, now)
     if condition is None:
         return []
     return list(session.scalars(select(Counselor).where(condition).order_by(Counselor.id)))
-
-
-def rota_in_use(session: Session) -> bool:
-    """True once the clinic has any weekly shift (the --on-call flags then no longer count)."""
-    _autoflush(session)
-    return reads.rota_in_use(session)
-
-
-def rota(session: Session, now: datetime) -> list[RotaLine]:
-    """The weekly shifts (Monday first) and the overrides not yet over (soonest first)."""
-    _autoflush(session)
-    return reads.rota(session, now)
-
-
-def _autoflush(session: Session) -> None:
-    # An ORM query flushes the session's pending changes first; the Core statements of
-    # bot.queries.oncall do not, so a shift added but not yet flushed is flushed here.
-    if session.autoflush:
-        session.flush()
 
 
 def is_on_call(session: Session, program: Program, counselor: Counselor, now: datetime) -> bool:
