@@ -1,4 +1,5 @@
-"""`participant list`, `alert list`, `staff list` and `oncall show` read with Core statements.
+"""`participant list`, `counselor list`, `group list`, `alert list`, `staff list` and
+`oncall show` read with Core statements.
 
 Their output is the same, byte for byte, as the ORM-based commands printed before (the
 `orm_*` functions below are those commands' loops, kept as the oracle), on SQLite and on
@@ -43,6 +44,7 @@ def rows(db_session):
     gone = make_counselor(db_session, name="Gone Person", phone="+14155550103", on_call=True,
                           active=False)
     group = make_group(db_session, name="Evening Ñ group")
+    make_group(db_session, name="Afternoon", weekly=None, location="Room 2")
     people = [
         make_participant(db_session, name=name, phone=f"+1415555060{i}", status=status,
                          counselor=(jordan if i % 2 else sam), language=language,
@@ -112,6 +114,21 @@ def orm_participant_list(session: Session) -> list[str]:
     return out
 
 
+def orm_counselor_list(session: Session, program, now: datetime) -> list[str]:
+    now_on = {c.id for c in on_call_now(session, program, now)}
+    out = []
+    for c in session.scalars(select(Counselor).order_by(Counselor.id)):
+        flags = [f for f, on in (("on-call", c.id in now_on), ("supervisor", c.supervisor),
+                                 ("inactive", not c.active)) if on]
+        out.append(f"{c.id}\t{c.name}\t{c.phone}\t{','.join(flags) or '-'}")
+    return out
+
+
+def orm_group_list(session: Session) -> list[str]:
+    return ["\t".join([str(g.id), g.name, g.timezone, g.weekly or "-", g.location or "-"])
+            for g in session.scalars(select(Group).order_by(Group.name))]
+
+
 def _when(value) -> str:
     return value.strftime("%Y-%m-%dT%H:%MZ") if value else "-"
 
@@ -169,6 +186,19 @@ def test_participant_list_prints_what_the_orm_command_printed(runner, runtime, r
         "\tEvening Ñ group\tSam Ortiz-Díaz",
         f"{rows[3].id}\t  \t+14155550603\tactive\ten\t13:30\t-\tJordan Lee",
     ]
+
+
+def test_counselor_and_group_lists_print_what_the_orm_commands_printed(runner, runtime, clock,
+                                                                       rows):
+    with runtime.Session() as session:
+        counselors = orm_counselor_list(session, runtime.program, clock())
+        groups = orm_group_list(session)
+    assert invoke(runner, "counselor", "list") == counselors
+    assert [line.split("\t")[3] for line in counselors] == ["on-call", "supervisor", "inactive"]
+    assert invoke(runner, "group", "list") == groups
+    assert [line.split("\t")[1:] for line in groups] == [
+        ["Afternoon", "America/New_York", "-", "Room 2"],
+        ["Evening Ñ group", "America/New_York", "mon,wed,thu 18:00-21:00", "-"]]
 
 
 @pytest.mark.parametrize("only_open", [False, True])
@@ -229,7 +259,7 @@ def test_the_listing_commands_write_nothing(runner, runtime, db_session, rows):
     assert before["alerts"] == 6 and before["audit_events"] == db_session.scalar(
         select(func.count()).select_from(AuditEvent))
     for args in (["participant", "list"], ["alert", "list"], ["alert", "list", "--open"],
-                 ["staff", "list"], ["oncall", "show"]):
+                 ["staff", "list"], ["oncall", "show"], ["counselor", "list"], ["group", "list"]):
         invoke(runner, *args)
     assert counts() == before
 

@@ -223,6 +223,8 @@ def sqlite_rows(sqlite_cli) -> tuple[dict[str, str], Path]:
     (["oncall", "show"], "on call now: Jordan Lee +14155550101\nshift 1\tthu 09:00-17:00\t"
                          "Jordan Lee\t+14155550101\noverride 1\t2026-11-26T15:00Z to "),
     (["staff", "list"], "a@x.org\tAy\tadmin\tno-password-yet\ttotp off\tlast sign-in -"),
+    (["counselor", "list"], "1\tJordan Lee\t+14155550101\ton-call"),
+    (["group", "list"], "1\tEvening\tUTC\t-\t-"),
 ])
 def test_a_listing_command_imports_no_orm(sqlite_rows, args, printed):
     env, folder = sqlite_rows

@@ -46,18 +46,12 @@ def counselor_add(name: str, phone: str, on_call: bool, supervisor: bool) -> Non
 @counselor_group.command("list")
 def counselor_list() -> None:
     """List counselors: id, name, phone, and on-call now / supervisor / inactive."""
-    from sqlalchemy import select
-
-    from bot.models import Counselor
-    from bot.services.oncall import on_call_now
+    from bot.queries.listing import counselor_lines
 
     rt = runtime()
-    with transaction() as session:
-        now_on = {c.id for c in on_call_now(session, rt.program, rt.now())}
-        for c in session.scalars(select(Counselor).order_by(Counselor.id)):
-            flags = [f for f, on in (("on-call", c.id in now_on), ("supervisor", c.supervisor),
-                                     ("inactive", not c.active)) if on]
-            click.echo(f"{c.id}\t{c.name}\t{c.phone}\t{','.join(flags) or '-'}")
+    with reading() as connection:  # Core: no ORM to import (start-up)
+        for line in counselor_lines(connection, rt.program.timezone, rt.now()):
+            click.echo(line)
 
 
 @click.group("participant", cls=RuntimeGroup)

@@ -1,4 +1,5 @@
-"""The rows `iopbot participant list`, `alert list` and `staff list` print, read with Core.
+"""The rows `iopbot participant list`, `counselor list`, `group list`, `alert list` and
+`staff list` print, read with Core.
 
 Importing this module imports SQLAlchemy Core and `bot.tables` only, not the ORM nor the
 models (a command's start-up). `conn` is a Connection or a Session: both execute these.
@@ -43,6 +44,28 @@ def participant_lines(conn: Any) -> Iterator[str]:
          opted_out, flag) in rows:
         yield "\t".join([str(pid), name, phone, phone_status(status, opted_out, flag), language,
                          checkin_time, group_name or "-", counselor_name])
+
+
+def counselor_lines(conn: Any, timezone: str, now: datetime) -> Iterator[str]:
+    """Per counselor, by id: id, name, phone, and on-call now / supervisor / inactive (or -);
+    `timezone`: the clinic's (for the weekly rota)."""
+    from bot.queries.oncall import on_call_rows
+
+    now_on = {row.id for row in on_call_rows(conn, timezone, now)}
+    c = counselors.c
+    rows = conn.execute(select(c.id, c.name, c.phone, c.supervisor, c.active).order_by(c.id))
+    for cid, name, phone, supervisor, active in rows:
+        flags = [f for f, on in (("on-call", cid in now_on), ("supervisor", supervisor),
+                                 ("inactive", not active)) if on]
+        yield f"{cid}\t{name}\t{phone}\t{','.join(flags) or '-'}"
+
+
+def group_lines(conn: Any) -> Iterator[str]:
+    """Per group, by name: id, name, time zone, weekly pattern, location (or -)."""
+    g = groups.c
+    rows = conn.execute(select(g.id, g.name, g.timezone, g.weekly, g.location).order_by(g.name))
+    for gid, name, timezone, weekly, location in rows:
+        yield "\t".join([str(gid), name, timezone, weekly or "-", location or "-"])
 
 
 def alert_who(participant_id: int | None, participant_name: str | None,
