@@ -2,8 +2,9 @@
 
 Importing this module imports SQLAlchemy Core only. The ORM (`bot.models`) and the 32 model
 classes cost a command about a quarter of a second before its first query, so the commands
-that only list rows (`iopbot participant list`, `alert list`, `oncall show`, `staff list`)
-read these tables with Core statements (`bot.queries.listing`). Each table here is defined
+that only list rows (`iopbot participant list`, `counselor list`, `group list`, `alert list`,
+`staff list`, `oncall show`) read these tables with Core statements (`bot.queries.listing`,
+`bot.queries.oncall`). Each table here is defined
 once: its model class in `bot.models` maps it (`__table__`), and every other table is declared
 on the models, on the same `metadata`.
 """
