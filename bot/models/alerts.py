@@ -17,7 +17,7 @@ __all__ = ["ALERT_LEVELS", "ALERT_STATES", "RESOLVED", "UNRESOLVED", "Alert", "A
 class Alert(Base):
     """Something a counselor must look at: a concerning reply, missed check-ins, an absence.
 
-    Its table (with the console's partial indexes) is `bot.tables.alerts`.
+    Its columns are `bot.tables.alerts`; its partial indexes are added below.
     """
 
     __table__ = tables.alerts
