@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.db import make_engine, make_session_factory
+from bot.db import LazySessionFactory, make_engine
 from bot.program import Program, load_program
 from bot.runtime import Runtime, system_clock
 from bot.senders import Transport, build_transport
@@ -68,7 +68,7 @@ def build_runtime(
         settings=settings,
         program=program,
         engine=engine,
-        Session=make_session_factory(engine),
+        Session=LazySessionFactory(engine),  # the ORM is imported by the first session
         transport=transport or build_transport(settings),
         clock=clock or system_clock,
     )

@@ -112,6 +112,30 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+class LazySessionFactory:
+    """`make_session_factory(engine)`, made on the first session: a runtime built by a command
+    that reads rows with Core statements (`bot.queries.listing`) never imports the ORM.
+
+    Calling it, or any attribute of a `sessionmaker`, makes the real factory (once).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory: sessionmaker[Session] | None = None
+
+    def get(self) -> sessionmaker[Session]:
+        """The `sessionmaker`, made now if not yet."""
+        if self._factory is None:
+            self._factory = make_session_factory(self.engine)
+        return self._factory
+
+    def __call__(self, **kwargs) -> Session:
+        return self.get()(**kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.get(), name)
+
+
 def database_answers(engine: Engine) -> bool:
     """True when a trivial query succeeds (for /healthz)."""
     try:

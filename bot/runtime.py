@@ -41,7 +41,7 @@ class Runtime:
     settings: Settings
     program: Program
     engine: Engine
-    Session: sessionmaker[Session]
+    Session: sessionmaker[Session]  # `bot.db.LazySessionFactory`: the ORM on first use
     transport: Transport
     clock: Callable[[], datetime] = system_clock
     _triage: LazyRules | None = field(default=None, init=False, repr=False)

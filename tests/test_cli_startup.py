@@ -160,7 +160,86 @@ def test_a_database_command_builds_no_web_app(sqlite_cli, args):
     code, output, loaded = run_cli(*args, env=env, cwd=folder)
     assert code == 0, output
     assert imported(loaded, NOT_FOR_DATABASE_COMMANDS) == []
-    assert "sqlalchemy.orm" in loaded  # it did read the database
+    assert "sqlalchemy.dialects.sqlite" in loaded and "bot.tables" in loaded  # it read the db
+
+
+# What a command that only lists rows must not import either: the ORM and the 32 model classes
+# (about a quarter of a second before the first query), the services, and on SQLite the
+# PostgreSQL dialect (a partial index's `postgresql_where` would load it).
+NOT_FOR_LISTING = (*NOT_FOR_DATABASE_COMMANDS, "sqlalchemy.orm", "bot.models", "bot.services",
+                   "sqlalchemy.dialects.postgresql", "alembic")
+
+
+@pytest.fixture(scope="module")
+def sqlite_rows(sqlite_cli) -> tuple[dict[str, str], Path]:
+    """`sqlite_cli`'s database with a row in each table the listing commands read."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from bot.db import make_engine
+    from bot.tables import (
+        alerts,
+        counselors,
+        groups,
+        oncall_overrides,
+        oncall_shifts,
+        participants,
+        phone_numbers,
+        staff_accounts,
+    )
+
+    env, folder = sqlite_cli
+    now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(insert(counselors).values(id=1, name="Jordan Lee",
+                                                     phone="+14155550101", on_call=True))
+        connection.execute(insert(groups).values(id=1, name="Evening", timezone="UTC"))
+        connection.execute(insert(participants).values(
+            id=1, name="Alex Rivera", phone="+14155550600", timezone="America/Chicago",
+            counselor_id=1, group_id=1, checkin_time="17:00", consent_at=now,
+            consent_source="test"))
+        connection.execute(insert(phone_numbers).values(phone="+14155550600", opted_out=True))
+        connection.execute(insert(alerts).values(id=1, dedupe_key="k", participant_id=1,
+                                                 level="urgent", kind="triage",
+                                                 reasons=["used"], created_at=now))
+        connection.execute(insert(oncall_shifts).values(counselor_id=1, weekday=3,
+                                                        starts="09:00", ends="17:00"))
+        connection.execute(insert(oncall_overrides).values(
+            counselor_id=1, starts_at=now, ends_at=datetime(2099, 1, 1, tzinfo=UTC)))
+        connection.execute(insert(staff_accounts).values(email="a@x.org", name="Ay",
+                                                         role="admin"))
+    engine.dispose()
+    return env, folder
+
+
+@pytest.mark.parametrize(("args", "printed"), [
+    (["participant", "list"], "1\tAlex Rivera\t+14155550600\tactive,opted-out\ten\t17:00\t"
+                              "Evening\tJordan Lee"),
+    (["alert", "list"], "1\turgent\topen\tAlex R.\ttriage\tcreated 2026-11-26T15:00Z\t"
+                        "step 0\tdeadline -\tused"),
+    (["alert", "list", "--open"], "1\turgent\topen\tAlex R."),
+    (["oncall", "show"], "on call now: Jordan Lee +14155550101\nshift 1\tthu 09:00-17:00\t"
+                         "Jordan Lee\t+14155550101\noverride 1\t2026-11-26T15:00Z to "),
+    (["staff", "list"], "a@x.org\tAy\tadmin\tno-password-yet\ttotp off\tlast sign-in -"),
+    (["counselor", "list"], "1\tJordan Lee\t+14155550101\ton-call"),
+    (["group", "list"], "1\tEvening\tUTC\t-\t-"),
+])
+def test_a_listing_command_imports_no_orm(sqlite_rows, args, printed):
+    env, folder = sqlite_rows
+    code, output, loaded = run_cli(*args, env=env, cwd=folder)
+    assert code == 0, output
+    assert printed in output, output  # it did read rows
+    assert imported(loaded, NOT_FOR_LISTING) == []
+
+
+def test_the_listing_modules_import_no_orm():
+    code = ("import sys, bot.tables, bot.queries.listing, bot.queries.oncall; "
+            "print(' '.join(sorted(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert imported(set(result.stdout.split()), NOT_FOR_LISTING) == []
 
 
 def test_db_upgrade_at_head_runs_no_alembic_and_reads_no_clinic_file(sqlite_cli):

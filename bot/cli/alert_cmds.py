@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.common import region, runtime, transaction
+from bot.cli.common import reading, region, runtime, transaction
 from bot.cli.context import RuntimeGroup
 
 if TYPE_CHECKING:
@@ -36,28 +36,15 @@ def _counselor(session: Session, phone: str) -> Counselor:
     return found
 
 
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%dT%H:%MZ") if value else "-"
-
-
 @alert_group.command("list")
 @click.option("--open", "only_open", is_flag=True, help="Only alerts not yet resolved.")
 def alert_list(only_open: bool) -> None:
     """List alerts, newest first: id, level, state, who, created, step, deadline, reasons."""
-    from sqlalchemy import select
+    from bot.queries.listing import alert_lines
 
-    from bot.models import Alert
-    from bot.services.alert_pages import who
-
-    with transaction() as session:
-        stmt = select(Alert).order_by(Alert.id.desc())
-        if only_open:
-            stmt = stmt.where(Alert.state != "resolved")
-        for a in session.scalars(stmt):
-            reasons = ", ".join(a.reasons or []) or a.kind
-            click.echo(f"{a.id}\t{a.level}\t{a.state}\t{who(session, a)}\t{a.kind}\t"
-                       f"created {_when(a.created_at)}\tstep {a.step}\t"
-                       f"deadline {_when(a.deadline_at)}\t{reasons}")
+    with reading() as connection:  # Core: no ORM to import (start-up)
+        for line in alert_lines(connection, only_open=only_open):
+            click.echo(line)
 
 
 @alert_group.command("ack")

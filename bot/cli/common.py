@@ -15,7 +15,7 @@ import click
 from bot.cli.context import active
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session
 
     from bot.runtime import Runtime
@@ -40,6 +40,15 @@ def transaction(user_errors: tuple[type[Exception], ...] = (ValueError,)) -> Ite
             yield session
     except user_errors as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def reading() -> Iterator[Connection]:
+    """A Core connection in a transaction, for commands that only list rows: the ORM and the
+    models are not imported (`bot.queries.listing`); it begins as a session would (SQLite:
+    BEGIN IMMEDIATE)."""
+    with runtime().engine.begin() as connection:
+        yield connection
 
 
 def region() -> str:

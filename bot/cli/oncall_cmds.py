@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from bot.cli.common import region, runtime, transaction
+from bot.cli.common import reading, region, runtime, transaction
 from bot.cli.context import RuntimeGroup
 from bot.cli.people import counselor_group
 from bot.cli.schedule_cmds import local_instant
@@ -57,16 +57,16 @@ def oncall_group() -> None:
 @click.option("--at", "at", help="Another instant (ISO; no offset = clinic time).")
 def oncall_show(at: str | None) -> None:
     """Who is on call now, then the weekly rota and the overrides not yet over."""
-    from bot.services import oncall
+    from bot.queries import oncall
 
     rt = runtime()
     now = local_instant(at, rt.program.timezone, "--at") if at else rt.now()
-    with transaction() as session:
-        people = oncall.on_call_now(session, rt.program, now)
+    with reading() as connection:  # Core: no ORM to import (start-up)
+        people = oncall.on_call_rows(connection, rt.program.timezone, now)
         click.echo("on call now: " + (", ".join(f"{c.name} {c.phone}" for c in people)
                                       or "nobody (pages go to supervisors)"))
-        lines = oncall.rota(session, now)
-        if not oncall.rota_in_use(session):
+        lines = oncall.rota(connection, now)
+        if not oncall.rota_in_use(connection):
             click.echo("no weekly rota: counselors added with --on-call are on call all week")
         for line in lines:
             click.echo(f"{line.kind} {line.id}\t{line.when}\t{line.counselor}\t{line.phone}")

@@ -5,17 +5,12 @@ Services and models are imported inside each command: `--help` needs neither.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
-from bot.cli.common import region, runtime, transaction
+from bot.cli.common import reading, region, runtime, transaction
 from bot.cli.context import RuntimeGroup
 from bot.program import LANGUAGES
 from bot.vocabulary import DISCHARGE_REASONS
-
-if TYPE_CHECKING:
-    from bot.models import PhoneNumber
 
 
 @click.group("counselor", cls=RuntimeGroup)
@@ -51,18 +46,12 @@ def counselor_add(name: str, phone: str, on_call: bool, supervisor: bool) -> Non
 @counselor_group.command("list")
 def counselor_list() -> None:
     """List counselors: id, name, phone, and on-call now / supervisor / inactive."""
-    from sqlalchemy import select
-
-    from bot.models import Counselor
-    from bot.services.oncall import on_call_now
+    from bot.queries.listing import counselor_lines
 
     rt = runtime()
-    with transaction() as session:
-        now_on = {c.id for c in on_call_now(session, rt.program, rt.now())}
-        for c in session.scalars(select(Counselor).order_by(Counselor.id)):
-            flags = [f for f, on in (("on-call", c.id in now_on), ("supervisor", c.supervisor),
-                                     ("inactive", not c.active)) if on]
-            click.echo(f"{c.id}\t{c.name}\t{c.phone}\t{','.join(flags) or '-'}")
+    with reading() as connection:  # Core: no ORM to import (start-up)
+        for line in counselor_lines(connection, rt.program.timezone, rt.now()):
+            click.echo(line)
 
 
 @click.group("participant", cls=RuntimeGroup)
@@ -109,43 +98,11 @@ def participant_list() -> None:
 
     The status column adds ",opted-out" and ",flagged:REASON" for numbers we cannot text.
     """
-    from sqlalchemy import select
+    from bot.queries.listing import participant_lines
 
-    from bot.models import Counselor, Group, Participant, PhoneNumber
-
-    with transaction() as session:
-        rows = session.execute(
-            select(Participant, Counselor.name, Group.name, PhoneNumber)
-            .join(Counselor, Participant.counselor_id == Counselor.id)
-            .outerjoin(Group, Participant.group_id == Group.id)
-            .outerjoin(PhoneNumber, PhoneNumber.phone == Participant.phone)
-            .order_by(Participant.id)
-        )
-        for p, counselor_name, group_name, number in rows:
-            click.echo(
-                "\t".join(
-                    [
-                        str(p.id),
-                        p.name,
-                        p.phone,
-                        phone_status(p.status, number),
-                        p.language,
-                        p.checkin_time,
-                        group_name or "-",
-                        counselor_name,
-                    ]
-                )
-            )
-
-
-def phone_status(status: str, number: PhoneNumber | None) -> str:
-    """'active', 'active,opted-out', 'paused,flagged:landline' ..."""
-    parts = [status]
-    if number is not None and number.opted_out:
-        parts.append("opted-out")
-    if number is not None and number.flag:
-        parts.append(f"flagged:{number.flag}")
-    return ",".join(parts)
+    with reading() as connection:  # Core: no ORM to import (start-up)
+        for line in participant_lines(connection):
+            click.echo(line)
 
 
 @participant_group.command("discharge")

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 import click
 
-from bot.cli.common import parse_day, region, runtime, transaction
+from bot.cli.common import parse_day, reading, region, runtime, transaction
 from bot.cli.context import RuntimeGroup
 from bot.cli.people import participant_group
 from bot.program import LANGUAGES, parse_timezone
@@ -52,14 +52,11 @@ def group_add(name: str, timezone: str, weekly: str | None, location: str | None
 @group_group.command("list")
 def group_list() -> None:
     """List groups: id, name, time zone, weekly pattern, location."""
-    from sqlalchemy import select
+    from bot.queries.listing import group_lines
 
-    from bot.models import Group
-
-    with transaction() as session:
-        for g in session.scalars(select(Group).order_by(Group.name)):
-            click.echo("\t".join([str(g.id), g.name, g.timezone, g.weekly or "-",
-                                  g.location or "-"]))
+    with reading() as connection:  # Core: no ORM to import (start-up)
+        for line in group_lines(connection):
+            click.echo(line)
 
 
 @click.group("session", cls=RuntimeGroup)

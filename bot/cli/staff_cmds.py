@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from bot.cli.common import region, runtime, transaction
+from bot.cli.common import reading, region, runtime, transaction
 from bot.cli.context import RuntimeGroup
 from bot.vocabulary import STAFF_ROLES
 
@@ -74,19 +74,11 @@ def staff_set_password(email: str) -> None:
 @staff_group.command("list")
 def staff_list() -> None:
     """Every account: email, name, role, state, second factor, last sign-in."""
-    from sqlalchemy import select
+    from bot.queries.listing import staff_lines
 
-    from bot.models import StaffAccount
-
-    with transaction() as session:
-        accounts = session.scalars(select(StaffAccount).order_by(StaffAccount.email))
-        for a in accounts:
-            state = "active" if a.active else "disabled"
-            if a.active and a.password_hash is None:
-                state = "no-password-yet"
-            last = a.last_sign_in_at.strftime("%Y-%m-%dT%H:%MZ") if a.last_sign_in_at else "-"
-            click.echo(f"{a.email}\t{a.name}\t{a.role}\t{state}\t"
-                       f"totp {'on' if a.totp_secret else 'off'}\tlast sign-in {last}")
+    with reading() as connection:  # Core: no ORM to import (start-up)
+        for line in staff_lines(connection):
+            click.echo(line)
 
 
 @staff_group.command("disable")

@@ -7,31 +7,35 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base, UTCDateTime, utcnow
+from bot import tables
+from bot.models.base import Base, UTCDateTime
 
 
 class StaffAccount(Base):
-    """One person who signs in to the console (HIPAA unique user identification)."""
+    """One person who signs in to the console (HIPAA unique user identification).
 
-    __tablename__ = "staff_accounts"
+    Table: `bot.tables.staff_accounts`.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
-    name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[str] = mapped_column(String(12))  # counselor | supervisor | admin
-    counselor_id: Mapped[int | None] = mapped_column(ForeignKey("counselors.id"), index=True)
-    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id; None until set
-    totp_secret: Mapped[str | None] = mapped_column(String(64))  # base32; None: not enrolled
-    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is good only once
-    totp_pending: Mapped[str | None] = mapped_column(String(64))  # shown, not yet confirmed
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table__ = tables.staff_accounts
+
+    id: Mapped[int]
+    email: Mapped[str]  # stored lower-case
+    name: Mapped[str]
+    role: Mapped[str]  # counselor | supervisor | admin
+    counselor_id: Mapped[int | None]
+    password_hash: Mapped[str | None]  # argon2id; None until set
+    totp_secret: Mapped[str | None]  # base32; None: not enrolled
+    totp_last_step: Mapped[int | None]  # a code is good only once
+    totp_pending: Mapped[str | None]  # shown, not yet confirmed
+    active: Mapped[bool]
+    failed_attempts: Mapped[int]
+    locked_until: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
     # Bumped on password change or disable: every session of an older generation is void.
-    generation: Mapped[int] = mapped_column(Integer, default=1)
-    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    generation: Mapped[int]
+    last_sign_in_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
 
 
 class StaffSession(Base):

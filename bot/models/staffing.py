@@ -7,37 +7,41 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models.base import Base, UTCDateTime, utcnow
+from bot import tables
+from bot.models.base import Base, UTCDateTime
 
 
 class OnCallShift(Base):
     """One weekly on-call slot: a counselor, a weekday and a local time range (clinic zone).
 
     `ends` may be earlier than `starts` (an overnight shift runs into the next day);
-    starts == ends means the whole day.
+    starts == ends means the whole day. Table: `bot.tables.oncall_shifts`.
     """
 
-    __tablename__ = "oncall_shifts"
+    __table__ = tables.oncall_shifts
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselors.id"), index=True)
-    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday ... 6 = Sunday
-    starts: Mapped[str] = mapped_column(String(5))  # HH:MM local
-    ends: Mapped[str] = mapped_column(String(5))  # HH:MM local
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[int]
+    counselor_id: Mapped[int]
+    weekday: Mapped[int]  # 0 = Monday ... 6 = Sunday
+    starts: Mapped[str]  # HH:MM local
+    ends: Mapped[str]  # HH:MM local
+    created_at: Mapped[datetime]
 
 
 class OnCallOverride(Base):
-    """A one-off cover: this counselor is on call from `starts_at` to `ends_at` (instants)."""
+    """A one-off cover: this counselor is on call from `starts_at` to `ends_at` (instants).
 
-    __tablename__ = "oncall_overrides"
+    Table: `bot.tables.oncall_overrides`.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselors.id"), index=True)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    note: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __table__ = tables.oncall_overrides
+
+    id: Mapped[int]
+    counselor_id: Mapped[int]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    note: Mapped[str | None]
+    created_at: Mapped[datetime]
 
 
 class FormerPhone(Base):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.models import Alert, AlertEvent, Counselor, Participant
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS, enqueue_many
+from bot.queries.listing import alert_who
 from bot.rules.timing import QuietHours
 from bot.runtime import Runtime
 
@@ -21,7 +22,7 @@ def who(session: Session, alert: Alert) -> str:
     """The minimum-necessary reference to the person an alert is about."""
     if alert.participant_id is not None:
         return session.get(Participant, alert.participant_id).first_name_initial
-    return f"unknown number ending {(alert.phone or '')[-4:]}"
+    return alert_who(None, None, alert.phone)
 
 
 def alert_text(alert: Alert, participant: Participant, summary: str) -> str:

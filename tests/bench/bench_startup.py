@@ -36,11 +36,15 @@ COMMANDS = [  # (label, argv, target seconds on a quiet machine)
     ("iopbot alert list", ["alert", "list"], 0.5),
     ("iopbot oncall show", ["oncall", "show"], 0.5),
     ("iopbot staff list", ["staff", "list"], 0.5),
+    ("iopbot counselor list", ["counselor", "list"], 0.5),
+    ("iopbot group list", ["group", "list"], 0.5),
     ("iopbot db upgrade (at head)", ["db", "upgrade"], 0.5),
     ("iopbot triage hello", ["triage", "hello"], 1.5),
     # Not commands: what a command reading the database pays before doing anything (SQLAlchemy
-    # and the models; it builds no Flask app), and what it paid when it built one.
+    # and the models; it builds no Flask app), what the listing commands pay instead (Core and
+    # bot.tables), and what a command paid when it built the app.
     ("(python: import sa.orm, models)", ["-c", "import sqlalchemy.orm, bot.models"], 0.5),
+    ("(python: import sa, bot.tables)", ["-c", "import bot.queries.listing"], 0.5),
     ("(python: import flask, sa.orm)", ["-c", "import flask, sqlalchemy.orm"], 0.5),
 ]
 APP = "bot.app:create_app()"
