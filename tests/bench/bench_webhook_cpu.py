@@ -15,6 +15,8 @@ For each kind it reports the process's CPU per request (`time.process_time`) and
 PostgreSQL backend's (utime + stime of the pooled connection's server process, read from
 /proc: the server must run on this machine), after a warm-up. The ratio to read is the
 floor's total CPU per request over the bot's.
+On a loaded machine CPU time still moves with the load (caches, frequency), by 20-30%
+from one run to the next: compare several alternating runs, not one pair.
 
     .venv/bin/python tests/bench/bench_webhook_cpu.py \
         --database postgresql+psycopg://root@127.0.0.1:5432/test --code /tmp/base --code .
@@ -148,9 +150,12 @@ def child(args) -> None:
         run_all(app, free[:args.warm_up])
         result = {"code": os.environ.get("PYTHONPATH", ""),
                   "bot_module": sys.modules["bot"].__file__}
-        result["free"] = measure(app, engine, free[args.warm_up:])
+        kinds = args.kinds.split(",")
+        if "free" in kinds:
+            result["free"] = measure(app, engine, free[args.warm_up:])
         open_checkins(url, datetime.now(UTC))  # after the free texts, as in bench_webhook.py
-        result["checkin"] = measure(app, engine, checkin)
+        if "checkin" in kinds:
+            result["checkin"] = measure(app, engine, checkin)
         engine.dispose()
         sys.path.insert(0, str(HERE))
         import bench_webhook_floor as floor
@@ -158,7 +163,8 @@ def child(args) -> None:
         floor_requests = [environ_for(sig, body) for sig, body in bench.signed_requests(
             URL, args.warm_up + args.requests, phones, 0.2, "f")]
         run_all(floor.app, floor_requests[:args.warm_up])
-        result["floor"] = measure(floor.app, floor.engine, floor_requests[args.warm_up:])
+        if "floor" in kinds:
+            result["floor"] = measure(floor.app, floor.engine, floor_requests[args.warm_up:])
         floor.engine.dispose()
         print(json.dumps(result))
     finally:
@@ -175,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warm-up", type=int, default=200)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--kinds", default="free,checkin,floor",
+                        help="with --child: which kinds to send after the warm-up ('none': "
+                             "only the set-up, for subtracting whole-process counts)")
     args = parser.parse_args(argv)
     if args.child:
         child(args)
