@@ -117,10 +117,13 @@ def hold_phone(session: Session, phone: str) -> bool:
     Everything decided for one number happens under this lock, so a STOP committed by another
     request is seen by every later one (PostgreSQL: the row lock; SQLite: BEGIN IMMEDIATE).
     One round trip: INSERT ... ON CONFLICT DO UPDATE (a no-op update) RETURNING opted_out, a
-    statement built once per dialect (it runs for every inbound text on PostgreSQL).
+    statement built once per dialect (it runs for every inbound text on PostgreSQL), run on the
+    session's connection as plain Core (it is the transaction's first statement: the session
+    has nothing to flush before it, and the ORM's execute path costs more than the statement).
     """
-    statement = _hold_statement(session.get_bind().dialect.name)
-    return bool(session.execute(statement, {"phone": phone}).scalar_one())
+    connection = session.connection()
+    statement = _hold_statement(connection.dialect.name)
+    return bool(connection.execute(statement, {"phone": phone}).scalar_one())
 
 
 @functools.cache

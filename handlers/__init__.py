@@ -10,5 +10,6 @@ def init_app(app: Flask) -> None:
     from handlers import health, status, webhook
 
     app.register_blueprint(webhook.bp)
+    app.wsgi_app = webhook.WebhookFirst(app)  # texts skip Flask's per-request work
     app.register_blueprint(status.bp)
     health.init_app(app)

@@ -54,8 +54,9 @@ def save_answer(turn: Turn, checkin: CheckIn) -> None:
     the flush does not write them again."""
     values = {name: getattr(checkin, name) for name in ANSWERED}
     params = {"checkin_id": checkin.id, **{f"new_{k}": v for k, v in values.items()}}
-    with turn.session.no_autoflush:  # the object's own flush would be this UPDATE again
-        turn.session.execute(_update_answered(), params)
+    # On the session's connection: no autoflush (the object's own flush would be this UPDATE
+    # again) and none of the ORM's execute path.
+    turn.session.connection().execute(_update_answered(), params)
     for name, value in values.items():
         set_committed_value(checkin, name, value)
 

@@ -11,7 +11,16 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, bindparam, literal, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    bindparam,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -64,14 +73,24 @@ def finish_inbound(
          "attempts": 1, "maybe_sent": False, "sent_at": now, "created_at": now}
         for index, text in enumerate(replies)
     ]
+    # Plain Core on the session's connection (the ORM's execute path costs more than these
+    # statements); whatever the handlers left pending is flushed first, as autoflush would.
+    session.flush()
+    connection = session.connection()
     if not outbox:
         if inbound is not None:
-            session.execute(LOG.insert().values(inbound))
+            connection.execute(_insert_log(), inbound)
         return
-    if session.get_bind().dialect.name == "postgresql":
-        _write_in_one(session, inbound, outbox)
+    if connection.dialect.name == "postgresql":
+        _write_in_one(connection, inbound, outbox)
     else:
-        _write_in_two(session, inbound, outbox)
+        _write_in_two(connection, inbound, outbox)
+
+
+@functools.cache
+def _insert_log():
+    """INSERT INTO message_log, its values bound per execution (built once per process)."""
+    return LOG.insert()
 
 
 def _reply_log(row: dict, outbox_id) -> dict:
@@ -83,26 +102,27 @@ def _reply_log(row: dict, outbox_id) -> dict:
     }
 
 
-def _write_in_two(session: Session, inbound: dict | None, outbox: list[dict]) -> None:
+def _write_in_two(connection: Connection, inbound: dict | None, outbox: list[dict]) -> None:
     """SQLite: the outbox rows (RETURNING their ids), then every log row in one INSERT."""
-    ids = dict(session.execute(
+    ids = dict(connection.execute(
         OUTBOX.insert().values(outbox).returning(OUTBOX.c.dedupe_key, OUTBOX.c.id)).all())
     logs = [_reply_log(row, ids[row["dedupe_key"]]) for row in outbox]
     if inbound is not None:  # the text first, so its id precedes its replies'
         logs.insert(0, {**inbound, "outbox_id": None})
-    session.execute(LOG.insert().values(logs))
+    connection.execute(LOG.insert().values(logs))
 
 
 _NAMES = ("direction", "channel", "phone", "party", "participant_id", "counselor_id",
           "twilio_sid", "outbox_id", "body", "intent", "state", "created_at")
 
 
-def _write_in_one(session: Session, inbound: dict | None, outbox: list[dict]) -> None:
+def _write_in_one(connection: Connection, inbound: dict | None, outbox: list[dict]) -> None:
     """PostgreSQL: INSERT the outbox rows in a CTE and the log rows from what it returns."""
     params = {f"o{i}_{key}": value for i, row in enumerate(outbox) for key, value in row.items()}
     if inbound is not None:
         params.update({f"in_{name}": inbound.get(name) for name in _NAMES})
-    session.execute(_one_statement(len(outbox), tuple(outbox[0]), inbound is not None), params)
+    connection.execute(_one_statement(len(outbox), tuple(outbox[0]), inbound is not None),
+                       params)
 
 
 @functools.cache
