@@ -78,6 +78,7 @@ BEFORE_FIX = {
     "heldout2": "bf9d409",
     "heldout3": "990ff29",
     "heldout4": "b312730",
+    "heldout14": "3d8ec67",
 }
 
 
@@ -522,9 +523,17 @@ def update_config(chosen: dict[str, Any]) -> None:
     print(f"wrote thresholds to {path.relative_to(ROOT)}")
 
 
+def _arrival(batch: str) -> float:
+    """Order in which batches arrived: the original set, then heldoutN, variantsN after it."""
+    digits = "".join(ch for ch in batch if ch.isdigit())
+    if not digits:
+        return 0.0
+    return int(digits) + (0.5 if batch.startswith("variants") else 0.0)
+
+
 def history(data: list[Case], tc: float, tu: float) -> None:
     """Replay each fresh batch as it arrived: old rules vs old rules + model of earlier data."""
-    names = list(dict.fromkeys(c.batch for c in data))
+    names = sorted(dict.fromkeys(c.batch for c in data), key=_arrival)
     print(
         "fresh-batch replay (rules as committed before the batch was fixed; "
         "model trained only on earlier batches):"
