@@ -9,9 +9,7 @@
         # a batch as it was fresh: rules of a commit before it was fitted, a model trained
         # without it and without the variants files, at the round-2 and current thresholds
 
-Needs numpy, scipy, scikit-learn and wordllama (the dev extra; wordllama's wheel carries the
-piece embeddings, read from the installed package, nothing is downloaded); the packaged model is
-read in pure Python.
+Needs numpy, scipy and scikit-learn (the dev extra); the packaged model is read in pure Python.
 
 The classifier is scikit-learn's multinomial LogisticRegression (class-balanced, L2). Its
 probabilities are calibrated on out-of-fold logits (cross-validation grouped by batch: each
@@ -19,11 +17,6 @@ fold leaves one whole batch out) by a temperature and per-class offsets, which f
 stored weights, so the runtime formula is unchanged. The regularisation C and the decision
 thresholds (crisis, urgent, screening band, lowering) are picked on the same out-of-fold
 probabilities.
-
-Features: the sparse words, word pairs and letter n-grams of bot/triage/model.py, and the mean
-of the text's sub-word piece embeddings (bot/triage/meaning.py) times EMBED_WEIGHT (chosen with C
-by --cv from EMBED_GRID); the embedding block's weights are stored projected, four integers per
-piece.
 
 Training data: every labelled case in tests/triage_cases/ with a level and no craving number
 (craving answers are the rules' job; a digit must not teach the model "urgent"). Each text is
@@ -35,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 import gzip
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -56,7 +47,6 @@ if str(ROOT) not in sys.path:
 
 from bot.triage import load_rules, triage  # noqa: E402
 from bot.triage.matching import prepare, scan_category  # noqa: E402
-from bot.triage.meaning import split_word, words  # noqa: E402
 from bot.triage.model import CLASSES, MODEL_FILE, features, model_from_dict, model_to_dict  # noqa: E402
 from bot.triage.rules import ModelSettings  # noqa: E402
 from tests.test_triage_cases import batches  # noqa: E402
@@ -81,11 +71,6 @@ ROUTINE_BUDGET = 0.015  # model-alone routine false alarms allowed when picking 
 # pipeline's routine screen rate is reported per batch and kept <= 5%.
 SCREEN_BUDGET = 0.03
 LOWER_BUDGET = 0.005  # labelled urgent/crisis texts a model lowering may cost (out of fold)
-# Weight of the meaning-level feature (the mean of the text's piece embeddings, see
-# bot/triage/meaning.py) next to the sparse features; 0 turns it off. Chosen by --cv from
-# EMBED_GRID (the same out-of-fold log-loss as C).
-EMBED_GRID = (0.0, 0.5, 1.0, 2.0)
-EMBED_WEIGHT = 1.0
 
 # Commits that added each fresh batch, before the rules were fixed against it.
 BEFORE_FIX = {
@@ -100,55 +85,12 @@ BEFORE_FIX = {
 # --------------------------------------------------------------------------- data
 
 
-@dataclasses.dataclass(frozen=True)
-class Pieces:
-    """The pretrained piece embeddings (wordllama's l2_supercat table, 256 dimensions)."""
-
-    index: dict[str, int]  # piece -> row of vectors (special and byte pieces left out)
-    vectors: np.ndarray  # (pieces, 256) float32, scaled so a piece's RMS norm is 1
-
-
-@functools.lru_cache(maxsize=1)
-def load_pieces() -> Pieces:
-    """Read the piece vocabulary and vectors from the installed wordllama wheel (no download)."""
-    import wordllama
-    from safetensors.numpy import load_file
-
-    base = Path(wordllama.__file__).parent
-    table = load_file(str(base / "weights" / "l2_supercat_256.safetensors"))["embedding.weight"]
-    config = json.loads((base / "tokenizers" / "l2_supercat_tokenizer_config.json").read_text())
-    special = re.compile(r"<(unk|s|/s|0x[0-9A-F]{2})>")
-    vocab = {p: i for p, i in config["model"]["vocab"].items() if not special.fullmatch(p)}
-    rows = np.array(sorted(vocab.values()))
-    vectors = table[rows].astype(np.float64)
-    vectors /= np.sqrt((vectors**2).sum(axis=1).mean())
-    order = {i: r for r, i in enumerate(rows)}
-    return Pieces({p: order[i] for p, i in vocab.items()}, vectors)
-
-
-def embed(texts: list[str]) -> np.ndarray:
-    """Mean piece vector of each prepared text (zeros when no piece is known), as meaning.py."""
-    pieces = load_pieces()
-    cache: dict[str, list[int]] = {}
-    out = np.zeros((len(texts), pieces.vectors.shape[1]))
-    for r, text in enumerate(texts):
-        rows: list[int] = []
-        for word in words(text):
-            if word not in cache:
-                cache[word] = [pieces.index[p] for p in split_word(word, pieces.index)]
-            rows.extend(cache[word])
-        if rows:
-            out[r] = pieces.vectors[rows].mean(axis=0)
-    return out
-
-
 @dataclasses.dataclass
 class Case:
     batch: str
     text: str
     label: str
     model_text: str
-    vector: np.ndarray | None = None  # mean piece embedding (filled by load_data)
 
 
 def load_data() -> list[Case]:
@@ -164,8 +106,6 @@ def load_data() -> list[Case]:
                 continue
             model_text = prepare(case["text"], rules).model_text
             out.append(Case(batch, case["text"], level, model_text))
-    for case, vector in zip(out, embed([c.model_text for c in out]), strict=True):
-        case.vector = vector
     return out
 
 
@@ -224,41 +164,25 @@ def calibrate(logits: np.ndarray, y: np.ndarray) -> Calibration:
     return Calibration(t, tuple(float(v) for v in np.concatenate([[0.0], best.x[1:]])))
 
 
-def with_embedding(x: sparse.csr_matrix, cases: list[Case], weight: float) -> sparse.csr_matrix:
-    """The sparse features, then (weight > 0) the mean piece vectors times weight."""
-    if weight <= 0:
-        return x
-    dense = np.array([c_.vector for c_ in cases]) * weight
-    return sparse.hstack([x, sparse.csr_matrix(dense)], format="csr")
-
-
 def train(
-    cases: list[Case], c: float = C, calibration: Calibration = Calibration(),
-    embed_weight: float = EMBED_WEIGHT,
+    cases: list[Case], c: float = C, calibration: Calibration = Calibration()
 ) -> dict[str, Any]:
     """Fit, keep the TOP_K strongest features (refit if pruned), calibrate, quantise."""
     feats = [features(c_.model_text) for c_ in cases]
     y = np.array([RANK[c_.label] for c_ in cases])
     vocab = build_vocab(feats, MIN_DF)
-    w, b = fit(with_embedding(matrix(feats, vocab), cases, embed_weight), y, c)
+    w, b = fit(matrix(feats, vocab), y, c)
     if len(vocab) > TOP_K:
-        strength = np.abs(w[: len(vocab)]).max(axis=1)
+        strength = np.abs(w).max(axis=1)
         keep = np.argsort(-strength, kind="stable")[:TOP_K]
         names = sorted(vocab, key=vocab.__getitem__)
         vocab = {f: i for i, f in enumerate(sorted(names[j] for j in keep))}
-        w, b = fit(with_embedding(matrix(feats, vocab), cases, embed_weight), y, c)
+        w, b = fit(matrix(feats, vocab), y, c)
     w = w / calibration.temperature
     b = b / calibration.temperature + np.array(calibration.offset)
-    w, w_embed = w[: len(vocab)], w[len(vocab) :]
     qw = np.rint(w * SCALE).astype(int)
     qb = np.rint(b * SCALE).astype(int)
     weights = {f: qw[i].tolist() for f, i in vocab.items() if qw[i].any()}
-    pieces: dict[str, list[int]] = {}
-    if embed_weight > 0:
-        # Linear model: the mean vector's contribution is the mean of each piece's projection.
-        table = load_pieces()
-        qp = np.rint(table.vectors @ (w_embed * embed_weight) * SCALE).astype(int)
-        pieces = {p: qp[r].tolist() for p, r in table.index.items()}
     info = {
         "trained_on": sorted({c_.batch for c_ in cases}),
         "texts": len(cases),
@@ -269,12 +193,9 @@ def train(
                         "offset": [round(v, 4) for v in calibration.offset]},
         "min_df": MIN_DF,
         "top_k": TOP_K,
-        "embed_weight": embed_weight,
         "trainer": "tools/train_triage.py",
     }
-    if pieces:
-        info["pieces"] = "wordllama 0.4.0 l2_supercat_256 (Llama-2 piece vocabulary), mean pooled"
-    return model_to_dict(qb.tolist(), weights, SCALE, info, pieces)
+    return model_to_dict(qb.tolist(), weights, SCALE, info)
 
 
 def logits(model_dict: dict[str, Any], texts: list[str]) -> np.ndarray:
@@ -282,7 +203,6 @@ def logits(model_dict: dict[str, Any], texts: list[str]) -> np.ndarray:
     unit = 1.0 / model_dict["scale"]
     weights = model_dict["weights"]
     bias = np.array(model_dict["bias"], dtype=float) * unit
-    pieces = model_dict.get("pieces") or {}
     out = np.zeros((len(texts), len(CLASSES)))
     for r, text in enumerate(texts):
         fs = features(text)
@@ -291,10 +211,6 @@ def logits(model_dict: dict[str, Any], texts: list[str]) -> np.ndarray:
             hit = [weights[f] for f in fs if f in weights]
             if hit:
                 z += np.array(hit, dtype=float).sum(axis=0) * unit / np.sqrt(len(fs))
-        if pieces:
-            found = [pieces[p] for w in words(text) for p in split_word(w, pieces)]
-            if found:
-                z += np.array(found, dtype=float).mean(axis=0) * unit
         out[r] = z
     return out
 
@@ -450,12 +366,12 @@ ROUND2_THRESHOLDS = (0.89, 0.97, 0.80)  # crisis, urgent, screen as shipped in r
 
 
 def fresh(data: list[Case], name: str, commit: str, current: tuple[float, float, float],
-          c: float, cal: Calibration, embed_weight: float = EMBED_WEIGHT) -> None:
+          c: float, cal: Calibration) -> None:
     """A batch as it was fresh: rules at commit (before it was fitted) and a model trained
     without it and without the variants files (made up after seeing its misses)."""
     train_cases = [x for x in data if x.batch != name and not x.batch.startswith("variants")]
     test = [x for x in data if x.batch == name]
-    p = predict(train(train_cases, c, cal, embed_weight), [x.model_text for x in test])
+    p = predict(train(train_cases, c, cal), [x.model_text for x in test])
     r_lv, r_sc = old_rule_reads(commit, [x.text for x in test])
     lab = [x.label for x in test]
     print(f"{name} as fresh: rules @ {commit}, model trained on {len(train_cases)} texts")
@@ -468,13 +384,13 @@ def fresh(data: list[Case], name: str, commit: str, current: tuple[float, float,
               f"{fmt(metrics(lab, both, sc))}")
 
 
-def out_of_fold(data: list[Case], c: float, embed_weight: float = EMBED_WEIGHT) -> np.ndarray:
+def out_of_fold(data: list[Case], c: float) -> np.ndarray:
     """Uncalibrated logits for every case from a model trained without its batch."""
     names = list(dict.fromkeys(x.batch for x in data))
     z = np.zeros((len(data), len(CLASSES)))
     for name in names:
         test_idx = [i for i, x in enumerate(data) if x.batch == name]
-        model = train([x for x in data if x.batch != name], c, embed_weight=embed_weight)
+        model = train([x for x in data if x.batch != name], c)
         z[test_idx] = logits(model, [data[i].model_text for i in test_idx])
     return z
 
@@ -532,36 +448,31 @@ def pick_lower(labels: list[str], p: np.ndarray, weak: list[bool]) -> float:
     return best
 
 
-def cross_validate(
-    data: list[Case], embed_grid: tuple[float, ...] = EMBED_GRID
-) -> dict[str, Any]:
-    """Leave one batch out: choose C and the embedding weight, calibrate, pick thresholds;
-    print per-batch scores."""
+def cross_validate(data: list[Case]) -> dict[str, Any]:
+    """Leave one batch out: choose C, calibrate, pick thresholds; print per-batch scores."""
     y = np.array([RANK[x.label] for x in data])
     labels = [x.label for x in data]
     best = None
-    for c, e in [(c, e) for e in embed_grid for c in C_GRID]:
-        z = out_of_fold(data, c, e)
+    for c in C_GRID:
+        z = out_of_fold(data, c)
         cal = calibrate(z, y)
         p_raw, p = softmax(z), softmax(z / cal.temperature + np.array(cal.offset))
         print(
-            f"C={c:g} embed={e:g}: out-of-fold log-loss {nll(p_raw, y):.4f} -> "
-            f"{nll(p, y):.4f} calibrated "
+            f"C={c:g}: out-of-fold log-loss {nll(p_raw, y):.4f} -> {nll(p, y):.4f} calibrated "
             f"(temperature {cal.temperature:.3f}); crisis ECE {ece(p_raw, y):.4f} -> "
             f"{ece(p, y):.4f}",
             flush=True,
         )
         if best is None or nll(p, y) < best[0]:
-            best = (nll(p, y), c, cal, p, e)
+            best = (nll(p, y), c, cal, p)
     assert best is not None
-    _, c, cal, p, e = best
+    _, c, cal, p = best
     tc, tu = pick_thresholds(labels, p, ROUTINE_BUDGET)
     ts = pick_screen(labels, p, tc)
     weak = weak_rule_hits(data)
     tl = pick_lower(labels, p, weak)
     print(
-        f"chosen C={c:g}, embed={e:g}; thresholds (pooled out-of-fold, routine budget "
-        f"{ROUTINE_BUDGET:.1%}): "
+        f"chosen C={c:g}; thresholds (pooled out-of-fold, routine budget {ROUTINE_BUDGET:.1%}): "
         f"crisis {tc:.2f}, urgent {tu:.2f}, screen {ts:.2f} (band budget {SCREEN_BUDGET:.0%}), "
         f"lower {tl:.2f} (budget {LOWER_BUDGET:.1%} of urgent/crisis)"
     )
@@ -594,8 +505,8 @@ def cross_validate(
             f"    rules+model : "
             f"{fmt(metrics(sub, [both[i] for i in idx], [both_sc[i] for i in idx]))}"
         )
-    return {"C": c, "embed_weight": e, "calibration": cal, "crisis_threshold": tc,
-            "urgent_threshold": tu, "screen_threshold": ts, "lower_threshold": tl}
+    return {"C": c, "calibration": cal, "crisis_threshold": tc, "urgent_threshold": tu,
+            "screen_threshold": ts, "lower_threshold": tl}
 
 
 def update_config(chosen: dict[str, Any]) -> None:
@@ -673,31 +584,17 @@ def score_batch(data: list[Case], name: str, tc: float, tu: float, show: bool) -
                 )
 
 
-# Prepared texts outside the training data for the check file: words no training text has
-# (only their pieces are known), a text with no known piece at all, and empty ones.
-UNSEEN_CHECK = [
-    "zorblax quintessimo flurgh",
-    "nakainom ako ng maraming alak kagabi",
-    "bebemos demais ontem , desculpa",
-    "\U0001f602 \U0001f602",
-    "\u2603",
-    ", ,",
-    "",
-]
-
-
 def write(model_dict: dict[str, Any], data: list[Case]) -> None:
     raw = json.dumps(model_dict, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     MODEL_PATH.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
     # A sample of prepared texts with the trainer's (numpy) probabilities, for the test that
     # the pure-Python inference reads the packaged weights the same way.
     rng = np.random.default_rng(0)
-    sample = [data[i].model_text for i in sorted(rng.choice(len(data), size=200, replace=False))]
-    sample += UNSEEN_CHECK
-    probs = predict(model_dict, sample)
+    sample = [data[i] for i in sorted(rng.choice(len(data), size=200, replace=False))]
+    probs = predict(model_dict, [c.model_text for c in sample])
     check = [
-        {"model_text": text, "probabilities": [round(float(v), 9) for v in row]}
-        for text, row in zip(sample, probs, strict=True)
+        {"model_text": c.model_text, "probabilities": [round(float(v), 9) for v in row]}
+        for c, row in zip(sample, probs, strict=True)
     ]
     CHECK_PATH.write_text(json.dumps(check, indent=0, ensure_ascii=False) + "\n", "utf-8")
     model_from_dict(model_dict)  # loads
@@ -717,25 +614,20 @@ def main() -> None:
     parser.add_argument("--fresh", metavar="BATCH", help="BATCH as fresh (with --rules-at)")
     parser.add_argument("--rules-at", metavar="COMMIT", help="rules before BATCH was fitted")
     parser.add_argument("--no-write", action="store_true", help="do not write the model")
-    parser.add_argument("--embed-grid", metavar="W,W", help="embedding weights for --cv to try")
     args = parser.parse_args()
     data = load_data()
     print(f"{len(data)} labelled texts: {dict(Counter(c.label for c in data))}")
     settings = load_rules().model
     tc, tu = settings.crisis_threshold, settings.urgent_threshold
-    c, cal, e = C, Calibration(), EMBED_WEIGHT
+    c, cal = C, Calibration()
     stored = json.loads(gzip.decompress(MODEL_PATH.read_bytes())).get("info", {})
     if "calibration" in stored:
         c = stored.get("C", C)
-        e = stored.get("embed_weight", EMBED_WEIGHT)
         cal = Calibration(stored["calibration"]["temperature"],
                           tuple(stored["calibration"]["offset"]))
     if args.cv:
-        grid = EMBED_GRID
-        if args.embed_grid:
-            grid = tuple(float(v) for v in args.embed_grid.split(","))
-        chosen = cross_validate(data, grid)
-        c, cal, e = chosen["C"], chosen["calibration"], chosen["embed_weight"]
+        chosen = cross_validate(data)
+        c, cal = chosen["C"], chosen["calibration"]
         tc, tu = chosen["crisis_threshold"], chosen["urgent_threshold"]
         if not args.no_write:
             update_config(chosen)
@@ -746,9 +638,9 @@ def main() -> None:
     if args.fresh:
         if not args.rules_at:
             parser.error("--fresh needs --rules-at COMMIT")
-        fresh(data, args.fresh, args.rules_at, (tc, tu, settings.screen_threshold), c, cal, e)
+        fresh(data, args.fresh, args.rules_at, (tc, tu, settings.screen_threshold), c, cal)
     if not args.no_write:
-        write(train(data, c, cal, e), data)
+        write(train(data, c, cal), data)
 
 
 if __name__ == "__main__":

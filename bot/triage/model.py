@@ -9,10 +9,7 @@ Features are read from the text the rules already prepared (accents folded, lett
 slang expanded, typos repaired, idioms blanked, see matching.prepare):
 - words and word pairs within a clause,
 - character 3-5-grams of each word padded with < and >,
-with digits folded to 0, each feature counted once and the vector scaled to unit length;
-- when the model carries a piece table (format 2), the meaning-level feature of
-  bot/triage/meaning.py: the mean of the text's sub-word pieces' pretrained embeddings, stored
-  as each piece's contribution to the four logits.
+with digits folded to 0, each feature counted once and the vector scaled to unit length.
 
 Inference is pure Python: the weights (pruned to the strongest features and stored as
 integers) are a gzip'd JSON file in this package, loaded on first use and cached.
@@ -30,12 +27,9 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-from bot.triage.meaning import PieceTable
-
 CLASSES = ("none", "concern", "urgent", "crisis")
 MODEL_FILE = "triage_model.json.gz"
-FORMAT = 2
-_FORMATS = (1, 2)  # 1: sparse features only; 2: optional "pieces" (the meaning-level table)
+FORMAT = 1
 
 _DIGIT = re.compile(r"\d")
 
@@ -71,7 +65,6 @@ class TextModel:
     bias: tuple[float, ...]
     weights: Mapping[str, tuple[float, ...]]
     info: Mapping[str, Any]
-    pieces: PieceTable | None = None
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Return the probability of each class for a prepared text."""
@@ -95,13 +88,6 @@ class TextModel:
             b1 += s1 * scale
             b2 += s2 * scale
             b3 += s3 * scale
-        if self.pieces is not None:
-            mean = self.pieces.mean(text)
-            if mean is not None:
-                b0 += mean[0]
-                b1 += mean[1]
-                b2 += mean[2]
-                b3 += mean[3]
         top = max(b0, b1, b2, b3)
         e = [math.exp(b0 - top), math.exp(b1 - top), math.exp(b2 - top), math.exp(b3 - top)]
         total = e[0] + e[1] + e[2] + e[3]
@@ -123,39 +109,26 @@ class TextModel:
 
 def model_from_dict(data: Mapping[str, Any]) -> TextModel:
     """Build a TextModel from the stored JSON mapping (integer weights times 1/scale)."""
-    if data.get("format") not in _FORMATS or tuple(data.get("classes", ())) != CLASSES:
+    if data.get("format") != FORMAT or tuple(data.get("classes", ())) != CLASSES:
         raise ValueError("triage model: unknown format or classes")
     unit = 1.0 / float(data["scale"])
     weights = {feat: tuple(v * unit for v in values) for feat, values in data["weights"].items()}
     bias = tuple(float(v) * unit for v in data["bias"])
-    table = None
-    if data.get("pieces"):
-        pieces = {p: tuple(v * unit for v in values) for p, values in data["pieces"].items()}
-        table = PieceTable(pieces)
-    return TextModel(
-        classes=CLASSES, bias=bias, weights=weights, info=data.get("info", {}), pieces=table
-    )
+    return TextModel(classes=CLASSES, bias=bias, weights=weights, info=data.get("info", {}))
 
 
 def model_to_dict(
-    bias: Sequence[int],
-    weights: Mapping[str, Sequence[int]],
-    scale: int,
-    info: Mapping[str, Any],
-    pieces: Mapping[str, Sequence[int]] | None = None,
+    bias: Sequence[int], weights: Mapping[str, Sequence[int]], scale: int, info: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Return the JSON mapping for integer weights (value = integer / scale)."""
-    out = {
-        "format": FORMAT if pieces else 1,
+    return {
+        "format": FORMAT,
         "classes": list(CLASSES),
         "scale": scale,
         "bias": [int(v) for v in bias],
         "weights": {f: [int(v) for v in w] for f, w in sorted(weights.items())},
         "info": dict(info),
     }
-    if pieces:
-        out["pieces"] = {p: [int(v) for v in w] for p, w in sorted(pieces.items())}
-    return out
 
 
 @functools.lru_cache(maxsize=1)
