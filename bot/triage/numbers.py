@@ -76,7 +76,7 @@ def _spoken_regexes(
     # "cinco o seis", "one or two": a range in words, read like "5 or 6" (the higher number).
     word = words or "(?!)"
     spoken_range = re.compile(
-        rf"(?<![\w.])(?P<low>{word})\s*(?:-|to|or|o|u|,)\s*(?P<high>{word})(?![\w.])"
+        rf"(?<![\w.])(?P<low>{word})\s*(?:-|to|or|o|u|ou|,)\s*(?P<high>{word})(?![\w.])"
     )
     return ish, correction, spoken_range
 
