@@ -237,6 +237,7 @@ def test_sealed_batches_stay_out_of_tests_and_training() -> None:
     assert "heldout12" in batches(), "batch 12 was scored once and is now fitted"
     assert "heldout13" in batches(), "batch 13 was scored blind twice and is now fitted"
     assert "heldout14" in batches(), "batch 14 was scored blind twice and is now fitted"
+    assert "heldout15" in batches(), "batch 15 was scored blind once and is now fitted"
 
 
 def test_labelled_set_is_broad() -> None:

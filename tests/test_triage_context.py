@@ -105,3 +105,43 @@ def test_craving_numbers(text: str, craving: int | None) -> None:
 
 def test_over_the_top_craving_is_urgent() -> None:
     assert triage("off the charts", expect="craving").level == "urgent"
+
+
+@pytest.mark.parametrize(
+    ("text", "lowered"),
+    [
+        ("dreamt I relapsed and it felt so real", True),
+        ("had a nightmare that i drank again, woke up shaking", True),
+        ("I relapsed last night", False),
+        ("i drank again last night", False),
+    ],
+)
+def test_a_dream_of_using_is_concern_not_a_use_report(text: str, lowered: bool) -> None:
+    # Round 5: a using dream is a concern cue (a counselor sees it), never an urgent use alert.
+    result = triage(text, rules=RULES_ONLY)
+    if lowered:
+        assert result.level == "concern", result.reasons
+    else:
+        assert result.level == "urgent", result.reasons
+
+
+def test_a_use_report_inside_a_dream_is_lowered_by_the_dream_context() -> None:
+    result = triage("had a nightmare that i drank again, woke up shaking", rules=RULES_ONLY)
+    assert result.used is True
+    assert result.level == "concern"
+    assert "lowered to concern: a dream about using" in result.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je vais en finir avec ce dossier ce soir, promis",
+        "vou morrer de fome, cadê o almoço",
+        "не можу жити без кави",
+        "finished life skills class today",
+        "aaj raat sab kaam khatam kar dunga, phir so jaunga",
+    ],
+)
+def test_round5_language_rules_leave_everyday_readings_alone(text: str) -> None:
+    # The same verbs about a file, hunger, coffee, a class or work are not crisis wording.
+    assert triage(text, rules=RULES_ONLY).level == "none"

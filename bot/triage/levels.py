@@ -28,6 +28,7 @@ _CONTEXTS = (
     ("context_past", frozenset({"urgent", "crisis"}), False),
     ("context_others", frozenset({"crisis"}), False),
     ("context_someone_using", frozenset({"urgent"}), False),
+    ("context_dream", frozenset({"urgent"}), False),  # "dreamt I relapsed" (round 5)
     ("context_joke", frozenset({"crisis"}), False),
     ("context_question", frozenset({"crisis"}), False),
     ("context_hedge", frozenset({"crisis"}), True),  # True: the lowered text is screened

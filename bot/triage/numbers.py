@@ -27,7 +27,8 @@ _CORRECTION_WORD = (
     r"(?:no|nah|nope|wait|actually|i mean|i meant|sorry|scratch that|make (?:it|that)|mejor|digo"
     r"|perdon|espera|maybe|probably|prob|or maybe|more like|quizas|tal vez)"
 )
-_CORRECTION = rf"(?:,\s*)?(?:{_CORRECTION_WORD}\s*(?:,\s*)?){{1,3}}"
+# "2... actually 4": the dots of an ellipsis right after a digit stay on it ("2. ,").
+_CORRECTION = rf"\.*\s*(?:,\s*)?(?:{_CORRECTION_WORD}\s*(?:,\s*)?){{1,3}}"
 # "Number three." as a whole answer is the rating, not a label like "room number 3".
 _NUMBER_ALONE = re.compile(r"^number (?=\w+(?: ,)?\s*$)")
 # Ratings just past the top of the scale ("11", "like a 12") read as the top.
@@ -75,7 +76,7 @@ def _spoken_regexes(
     # "cinco o seis", "one or two": a range in words, read like "5 or 6" (the higher number).
     word = words or "(?!)"
     spoken_range = re.compile(
-        rf"(?<![\w.])(?P<low>{word})\s*(?:-|to|or|o|u|,)\s*(?P<high>{word})(?![\w.])"
+        rf"(?<![\w.])(?P<low>{word})\s*(?:-|to|or|o|u|ou|,)\s*(?P<high>{word})(?![\w.])"
     )
     return ish, correction, spoken_range
 
