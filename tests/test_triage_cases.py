@@ -73,7 +73,9 @@ def _params(names: tuple[str, ...]) -> list[Any]:
         pytest.param(
             case,
             id=f"{case['source']}:{case['text'][:40]}",
-            marks=[known] if case.get("known_miss") else [],
+            # a crisis is never marked: the mark is dropped, so the test fails (a strict xfail
+            # would turn the assertion below into a pass)
+            marks=[known] if case.get("known_miss") and case.get("level") != "crisis" else [],
         )
         for name in names
         for case in load_cases(name)
@@ -207,14 +209,10 @@ def batches(sealed: bool = False) -> dict[str, list[dict[str, Any]]]:
 
 # Fitted batches that do not meet every target yet, with exactly the targets they miss: the
 # test fails when a batch misses another target too, and when it meets one listed here (then
-# the entry shrinks). Round 5 (docs/triage.md) fitted batch 14 by retraining the model only,
-# the rules have not been fitted on it; and the retrained model's crisis threshold (0.91,
-# chosen by cross-validation) leaves one batch-8 crisis in the screening band (P 0.904).
+# the entry shrinks). Round 5 (docs/triage.md) fitted batch 14 by retraining the model and by
+# rules for its two crises only; its use, concern and look-alike misses are still open.
 SHORT_OF_TARGETS = {
-    "heldout8": {"crisis paged at once below 95%"},
     "heldout14": {
-        "crisis paged at once below 95%",
-        "crisis paged or screened below 99%",
         "use/urgent recall below 95%",
         "concern caught below 85%",
         "routine false alarms above 3%",
