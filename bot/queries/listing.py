@@ -109,6 +109,5 @@ def staff_lines(conn: Any) -> Iterator[str]:
         state = "active" if active else "disabled"
         if active and password_hash is None:
             state = "no-password-yet"
-        last = last_sign_in_at.strftime("%Y-%m-%dT%H:%MZ") if last_sign_in_at else "-"
         yield (f"{email}\t{name}\t{role}\t{state}\t"
-               f"totp {'on' if totp_secret else 'off'}\tlast sign-in {last}")
+               f"totp {'on' if totp_secret else 'off'}\tlast sign-in {_when(last_sign_in_at)}")
